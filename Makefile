@@ -1,0 +1,28 @@
+# Two commands do all set-up on a fresh machine (see README.md):
+#   make report   create .venv if missing, install, run the validation report
+#   make test     create .venv if missing, install, run the test suite (notebooks included)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+REPORT_DIR ?= validation-report
+PYTEST_ARGS ?=
+
+.PHONY: install report test clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(PY) -m validation --out $(REPORT_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache

@@ -1,0 +1,288 @@
+"""Conjugate gradients with scipy's calling convention and an iteration history.
+
+``x, info = cg(A, b, x0=None, *, rtol=1e-5, atol=0.0, maxiter=None, M=None, callback=None)``
+as in :func:`scipy.sparse.linalg.cg`, except that ``info`` is a :class:`KrylovInfo`
+record (``info.status == 0`` on convergence, like scipy's integer) with the residual
+history.  Everything runs in the namespace of ``b``: numpy, cupy or any array-API
+library; ``A`` may be a dense array, a scipy/cupyx sparse matrix, an operator object with
+``matvec`` and ``shape`` (such as :class:`solvers.Laplacian` or a scipy
+``LinearOperator``) or a plain callable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sciml.backend import array_namespace, backend_name, device
+
+__all__ = ["KrylovInfo", "cg", "pcg"]
+
+
+@dataclass
+class KrylovInfo:
+    """Result record of a Krylov solve.
+
+    Attributes
+    ----------
+    status : int
+        0 converged; ``k > 0`` stopped after ``k = maxiter`` iterations without reaching
+        the tolerance (scipy's convention).
+    iterations : int
+        Iterations performed (matrix-vector products after the initial residual).
+    residuals : list of float
+        ``||r_k||_2`` for ``k = 0, ..., iterations`` (``r_0 = b - A x0``).
+    tolerance : float
+        The absolute target ``max(rtol ||b||, atol)``.
+    """
+
+    status: int
+    iterations: int
+    residuals: list[float] = field(default_factory=list)
+    tolerance: float = 0.0
+
+    @property
+    def converged(self) -> bool:
+        """Whether the residual reached the tolerance."""
+        return self.status == 0
+
+    @property
+    def message(self) -> str:
+        """A sentence for logs."""
+        last = self.residuals[-1] if self.residuals else float("nan")
+        if self.converged:
+            return f"converged in {self.iterations} iterations (residual {last:.3e} <= {self.tolerance:.3e})"
+        return f"no convergence after {self.iterations} iterations (residual {last:.3e} > {self.tolerance:.3e})"
+
+
+def _is_sparse(A: Any) -> bool:
+    module = type(A).__module__
+    return (module.startswith("scipy.sparse") or module.startswith("cupyx.scipy.sparse")) and hasattr(A, "tocsr")
+
+
+def _is_array(A: Any) -> bool:
+    try:
+        array_namespace(A)
+    except TypeError:
+        return False
+    return True
+
+
+def _as_matvec(A: Any, n: int, name: str, xp) -> Callable[[Any], Any]:
+    """Turn ``A`` into a function on flat vectors of length ``n``, checking its shape."""
+    if _is_sparse(A) or _is_array(A):
+        if len(A.shape) != 2 or A.shape[0] != A.shape[1]:
+            raise ValueError(f"{name} must be a square matrix, got shape {tuple(A.shape)}")
+        if A.shape[0] != n:
+            raise ValueError(f"{name} has shape {tuple(A.shape)} but b has {n} entries")
+        if _is_sparse(A):
+            asymmetry = abs(A - A.T)
+            scale = float(abs(A).max()) if A.nnz else 0.0
+            if asymmetry.nnz and float(asymmetry.max()) > 1e-12 * scale:
+                raise ValueError(f"{name} is not symmetric; CG needs a symmetric positive definite matrix")
+            if not bool((abs(A.data) < math.inf).all()):
+                raise ValueError(f"{name} contains NaN or infinite values")
+            return lambda v: A @ v
+        if backend_name(A) != backend_name(xp):
+            raise TypeError(f"{name} is a {backend_name(A)} array but b is {backend_name(xp)}")
+        if not bool(xp.all(xp.isfinite(A))):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        scale = float(xp.max(xp.abs(A)))
+        if float(xp.max(xp.abs(A - A.T))) > 1e-12 * scale:
+            raise ValueError(f"{name} is not symmetric; CG needs a symmetric positive definite matrix")
+        return lambda v: A @ v
+    shape = getattr(A, "shape", None)
+    if shape is not None and tuple(shape) != (n, n):
+        raise ValueError(f"{name} has shape {tuple(shape)} but b has {n} entries")
+    apply = getattr(A, "matvec", A)
+    if not callable(apply):
+        raise TypeError(f"{name} must be an array, a sparse matrix, an operator with matvec, or a callable")
+    return lambda v: xp.reshape(apply(v), (n,))
+
+
+def _jacobi(A: Any, n: int, xp) -> Callable[[Any], Any]:
+    if _is_sparse(A):
+        diag = xp.asarray(A.diagonal())
+    elif _is_array(A):
+        diag = xp.linalg.diagonal(A)
+    elif hasattr(A, "diagonal"):
+        diag = A.diagonal(backend=backend_name(xp))
+    else:
+        raise TypeError("M='jacobi' needs A as a matrix or an operator with a diagonal() method")
+    if not bool(xp.all(diag > 0)):
+        raise ValueError("M='jacobi' needs a positive diagonal of A")
+    inverse = 1.0 / xp.reshape(diag, (n,))
+    return lambda v: inverse * v
+
+
+def _dot(xp, u, v) -> float:
+    return float(xp.vecdot(u, v))
+
+
+def cg(
+    A: Any,
+    b: Any,
+    x0: Any | None = None,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    M: Any | None = None,
+    callback: Callable[[Any], None] | None = None,
+) -> tuple[Any, KrylovInfo]:
+    """Solve ``A x = b`` for symmetric positive (semi-)definite ``A`` by (preconditioned) CG.
+
+    Parameters
+    ----------
+    A : array, sparse matrix, operator or callable
+        The matrix: a dense ``(N, N)`` array of the backend of ``b``, a scipy/cupyx
+        sparse matrix, an object with ``matvec`` (and ``shape``), or a callable
+        ``v -> A v`` on flat vectors.
+    b : array
+        Right-hand side, shape ``(N,)`` or any shape of ``N`` entries when ``A`` is an
+        operator on grid functions.  The result has the shape and backend of ``b``.
+    x0 : array, optional
+        Starting guess (zero by default), same shape as ``b``.
+    rtol, atol : float
+        Stop when ``||b - A x|| <= max(rtol ||b||, atol)`` (the recursively updated
+        residual).
+    maxiter : int, optional
+        At most this many iterations; ``10 N`` by default.
+    M : array, sparse matrix, operator, callable or "jacobi", optional
+        Preconditioner approximating ``A^{-1}`` (symmetric positive definite).
+    callback : callable, optional
+        ``callback(xk)`` after each iteration, with ``xk`` flat.
+
+    Returns
+    -------
+    x : array
+    info : KrylovInfo
+        ``info.status == 0`` on convergence; ``info.iterations``, ``info.residuals``.
+
+    Raises
+    ------
+    ValueError
+        Shape mismatch, NaN/inf in ``A``, ``b`` or ``x0``, a non-square or
+        non-symmetric matrix, a non-positive curvature ``pᵀAp <= 0`` (``A`` not
+        positive definite) or ``rᵀMr <= 0`` (``M`` not positive definite), bad
+        tolerances.
+    TypeError
+        Complex or integer data, or an ``A`` of the wrong kind.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import cg
+    >>> A = np.array([[4.0, 1.0], [1.0, 3.0]])
+    >>> x, info = cg(A, np.array([1.0, 2.0]), rtol=1e-12)
+    >>> bool(np.allclose(A @ x, [1.0, 2.0])), info.status, info.iterations
+    (True, 0, 2)
+    """
+    xp = array_namespace(b)
+    if not xp.isdtype(b.dtype, "real floating"):
+        raise TypeError(f"b must be a real floating array, got dtype {b.dtype}")
+    if not bool(xp.all(xp.isfinite(b))):
+        raise ValueError("b contains NaN or infinite values")
+    if not (rtol >= 0 and atol >= 0 and math.isfinite(rtol) and math.isfinite(atol)):
+        raise ValueError(f"rtol and atol must be finite and >= 0, got rtol={rtol}, atol={atol}")
+    if rtol == 0 and atol == 0:
+        raise ValueError("rtol and atol cannot both be 0")
+    n = math.prod(b.shape)
+    if n == 0:
+        raise ValueError("b is empty")
+    matvec = _as_matvec(A, n, "A", xp)
+    if M is None:
+        precondition = None
+    elif isinstance(M, str):
+        if M != "jacobi":
+            raise ValueError(f"the only preconditioner given by name is 'jacobi', got {M!r}")
+        precondition = _jacobi(A, n, xp)
+    else:
+        precondition = _as_matvec(M, n, "M", xp)
+    if maxiter is None:
+        maxiter = 10 * n
+    elif int(maxiter) < 1:
+        raise ValueError(f"maxiter must be >= 1, got {maxiter}")
+    maxiter = int(maxiter)
+
+    b_flat = xp.reshape(b, (n,))
+    if x0 is None:
+        x = xp.zeros((n,), dtype=b.dtype, device=device(b))
+    else:
+        if tuple(x0.shape) != tuple(b.shape):
+            raise ValueError(f"x0 has shape {tuple(x0.shape)} but b has shape {tuple(b.shape)}")
+        if not bool(xp.all(xp.isfinite(x0))):
+            raise ValueError("x0 contains NaN or infinite values")
+        x = xp.reshape(xp.asarray(x0, dtype=b.dtype, copy=True), (n,))
+
+    b_norm = math.sqrt(_dot(xp, b_flat, b_flat))
+    tolerance = max(rtol * b_norm, atol)
+    if b_norm == 0.0:
+        x = xp.zeros((n,), dtype=b.dtype, device=device(b))
+        return xp.reshape(x, b.shape), KrylovInfo(0, 0, [0.0], tolerance)
+
+    r = b_flat - matvec(x) if x0 is not None else b_flat
+    residuals = [math.sqrt(_dot(xp, r, r))]
+    if residuals[0] <= tolerance:
+        return xp.reshape(x, b.shape), KrylovInfo(0, 0, residuals, tolerance)
+    z = precondition(r) if precondition else r
+    rho = _dot(xp, r, z)
+    if precondition and rho <= 0:
+        raise ValueError("M is not positive definite (rᵀMr <= 0)")
+    p = z
+    status = maxiter
+    for k in range(1, maxiter + 1):
+        q = matvec(p)
+        curvature = _dot(xp, p, q)
+        if curvature <= 0:
+            raise ValueError(
+                f"A is not positive definite: pᵀAp = {curvature:.3e} <= 0 at iteration {k}"
+            )
+        alpha = rho / curvature
+        x = x + alpha * p
+        r = r - alpha * q
+        residuals.append(math.sqrt(_dot(xp, r, r)))
+        if callback is not None:
+            callback(x)
+        if residuals[-1] <= tolerance:
+            status = 0
+            break
+        z = precondition(r) if precondition else r
+        rho_next = _dot(xp, r, z)
+        if precondition and rho_next <= 0:
+            raise ValueError("M is not positive definite (rᵀMr <= 0)")
+        p = z + (rho_next / rho) * p
+        rho = rho_next
+    return xp.reshape(x, b.shape), KrylovInfo(status, k, residuals, tolerance)
+
+
+def pcg(
+    A: Any,
+    b: Any,
+    x0: Any | None = None,
+    *,
+    M: Any = "jacobi",
+    rtol: float = 1e-5,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    callback: Callable[[Any], None] | None = None,
+) -> tuple[Any, KrylovInfo]:
+    """Preconditioned CG: :func:`cg` with a preconditioner, Jacobi by default.
+
+    Same parameters, result and errors as :func:`cg`; ``M`` is required (``"jacobi"``
+    uses the inverse diagonal of ``A``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import Laplacian, pcg
+    >>> A = Laplacian((8, 8), bc="dirichlet")
+    >>> x, info = pcg(A, np.ones((8, 8)), M="jacobi", rtol=1e-10)
+    >>> info.converged, x.shape
+    (True, (8, 8))
+    """
+    if M is None:
+        raise ValueError("pcg needs a preconditioner M (use cg for none)")
+    return cg(A, b, x0, rtol=rtol, atol=atol, maxiter=maxiter, M=M, callback=callback)
