@@ -1,3 +1,4 @@
-from .report import main
+from validation.report import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())
