@@ -22,7 +22,7 @@ report: $(STAMP)
 	$(PY) -m validation --out $(REPORT_DIR)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --nbmake --doctest-modules tests notebooks sciml solvers tensor_formats validation $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache

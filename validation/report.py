@@ -47,7 +47,7 @@ class CheckResult:
 def run_checks(registry: CheckRegistry, *, backend: str = "numpy", patterns: Sequence[str] | None = None,
                progress: bool | None = None) -> list[CheckResult]:
     """Run the selected checks on ``backend``; an exception in a check is a failure, not a crash."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     checks = registry.select(patterns, backend=backend)
     if patterns and not checks:
