@@ -1,7 +1,14 @@
-"""Tensor formats: Chebyshev, Tucker, Chebyshev–Tucker and FunBaT (to come).
+"""Tensor formats: Chebyshev interpolation, Tucker decompositions and the hybrid
+Chebyshev–Tucker format (FunBaT to come).  ``import tensor_formats`` never imports torch.
 
-The package is importable today so that the layering and the import-cost tests cover it;
-its formats arrive with their own issues.  It never imports torch.
+* :mod:`tensor_formats.chebyshev` — points, DCT-I transforms, Clenshaw, calculus, chopping.
+* :mod:`tensor_formats.tucker` — HOSVD with an ε-rank rule, HOOI, RHOSVD, ``TuckerTensor``.
+* :class:`ChebyshevTucker` — d-variate functions in Chebyshev–Tucker form.
+* :mod:`tensor_formats.potentials` — range-separated many-particle Newton potentials.
 """
 
-__all__: list[str] = []
+from . import chebyshev, tucker
+from .chebyshev_tucker import ChebyshevTucker
+from .tucker import TuckerTensor, hooi, hosvd, rhosvd
+
+__all__ = ["ChebyshevTucker", "TuckerTensor", "chebyshev", "hooi", "hosvd", "rhosvd", "tucker"]
