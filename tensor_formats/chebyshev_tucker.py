@@ -427,10 +427,14 @@ class ChebyshevTucker:
         return math.sqrt(max(float(xp.sum(self.core * t)), 0.0))
 
     # -- compression and arithmetic ----------------------------------------------------
-    def compress(self, tol: float | None = None, *, rank: int | Sequence[int] | None = None) -> ChebyshevTucker:
-        """Recompress by an HOSVD of the core (exact for orthonormal factors)."""
+    def compress(self, tol: float | None = None, *, rank: int | Sequence[int] | None = None,
+                 reference_norm: float | None = None) -> ChebyshevTucker:
+        """Recompress by an HOSVD of the core (exact for orthonormal factors).
+
+        The ε-rule is relative to the coefficient norm, or to ``reference_norm``.
+        """
         tol = self.tol if tol is None else float(tol)
-        inner = hosvd(self.core, tol=tol, rank=rank)
+        inner = hosvd(self.core, tol=tol, rank=rank, reference_norm=reference_norm)
         return ChebyshevTucker(inner.core, [v @ u for v, u in zip(self.factors, inner.factors)],
                                self.domain, tol=tol)
 
@@ -473,7 +477,8 @@ class ChebyshevTucker:
             q, r = xp.linalg.qr(v)
             qs.append(q)
             core = mode_product(core, r, k)
-        return ChebyshevTucker(core, qs, self.domain, tol=max(self.tol, other.tol)).compress()
+        operands_norm = float(xp.linalg.vector_norm(self.core)) + float(xp.linalg.vector_norm(other.core))
+        return ChebyshevTucker(core, qs, self.domain, tol=max(self.tol, other.tol)).compress(reference_norm=operands_norm)
 
     __radd__ = __add__
 

@@ -141,7 +141,7 @@ def _truncation(s, mode_rank, threshold):
 
 
 def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | None = None,
-          sequential: bool = True) -> TuckerTensor:
+          sequential: bool = True, reference_norm: float | None = None) -> TuckerTensor:
     """Truncated higher-order SVD.
 
     Parameters
@@ -155,6 +155,10 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
     sequential : bool
         Sequentially truncated HOSVD (each SVD on the already-compressed tensor, much
         cheaper, same error bound); ``False`` takes every SVD of the full tensor.
+    reference_norm : float, optional
+        Norm the ε-rule is relative to, instead of ``||T||_F`` (for recompressing a sum,
+        whose own norm may be far smaller than its terms': ``f - f`` must compress to
+        rank 1).
 
     Returns
     -------
@@ -167,7 +171,8 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
     if tol is not None and not tol >= 0:
         raise ValueError(f"tol must be >= 0, got {tol}")
     ranks = _ranks(rank, d)
-    threshold = None if tol is None else tol * float(xp.linalg.vector_norm(tensor)) / math.sqrt(d)
+    scale = float(xp.linalg.vector_norm(tensor)) if reference_norm is None else float(reference_norm)
+    threshold = None if tol is None else tol * scale / math.sqrt(d)
     factors = []
     core = tensor
     for k in range(d):
