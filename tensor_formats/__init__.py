@@ -1,14 +1,16 @@
 """Tensor formats: Chebyshev interpolation, Tucker decompositions and the hybrid
-Chebyshev–Tucker format (FunBaT to come).  ``import tensor_formats`` never imports torch.
+Chebyshev–Tucker format and FunBaT.  ``import tensor_formats`` never imports torch.
 
 * :mod:`tensor_formats.chebyshev` — points, DCT-I transforms, Clenshaw, calculus, chopping.
 * :mod:`tensor_formats.tucker` — HOSVD with an ε-rank rule, HOOI, RHOSVD, ``TuckerTensor``.
 * :class:`ChebyshevTucker` — d-variate functions in Chebyshev–Tucker form.
 * :mod:`tensor_formats.potentials` — range-separated many-particle Newton potentials.
+* :class:`FunBaT` — functional Bayesian Tucker decomposition of continuous-indexed data.
 """
 
 from . import chebyshev, tucker
 from .chebyshev_tucker import ChebyshevTucker
+from .funbat import FunBaT
 from .tucker import TuckerTensor, hooi, hosvd, rhosvd
 
-__all__ = ["ChebyshevTucker", "TuckerTensor", "chebyshev", "hooi", "hosvd", "rhosvd", "tucker"]
+__all__ = ["ChebyshevTucker", "FunBaT", "TuckerTensor", "chebyshev", "hooi", "hosvd", "rhosvd", "tucker"]
