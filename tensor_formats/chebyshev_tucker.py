@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from sciml.backend import array_namespace, backend_name, device, namespace_for, to_backend, to_numpy
 
 from . import chebyshev as cheb
+from ._files import read_npz, write_npz
 from .tucker import TuckerTensor, hosvd, mode_product, rhosvd
 
 __all__ = ["ChebyshevTucker"]
@@ -518,30 +518,20 @@ class ChebyshevTucker:
 
     def save(self, path: str | Path) -> None:
         """Write an ``.npz`` file (plain arrays only: no pickled objects)."""
-        import numpy as np
-
         arrays = {f"factor_{k}": to_numpy(v) for k, v in enumerate(self.factors)}
-        np.savez(Path(path), format=np.asarray(_FORMAT), core=to_numpy(self.core),
-                 domain=np.asarray(self.domain, dtype=float), tol=np.asarray(self.tol), **arrays)
+        write_npz(path, _FORMAT, {"core": to_numpy(self.core), "domain": [list(ab) for ab in self.domain],
+                                  "tol": self.tol, **arrays})
 
     @classmethod
     def load(cls, path: str | Path, *, backend: str = "numpy") -> ChebyshevTucker:
         """Read a file written by :meth:`save` (never unpickles); a damaged file raises ``ValueError``."""
-        import numpy as np
-
+        data = read_npz(path, _FORMAT, "ChebyshevTucker")
         try:
-            with np.load(Path(path), allow_pickle=False) as data:
-                if "format" not in data or str(data["format"]) != _FORMAT:
-                    raise ValueError("not a ChebyshevTucker file (missing or unknown format tag)")
-                domain = data["domain"]
-                core = data["core"]
-                factors = [data[f"factor_{k}"] for k in range(domain.shape[0])]
-                tol = float(data["tol"])
-        except (OSError, zipfile.BadZipFile, KeyError, EOFError, ValueError) as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
+            domain = [tuple(row) for row in data["domain"].tolist()]
+            factors = [data[f"factor_{k}"] for k in range(len(domain))]
+            model = cls(data["core"], factors, domain, tol=float(data["tol"]))
+        except (KeyError, ValueError) as exc:
             raise ValueError(f"{path} is not a valid ChebyshevTucker file: {exc}") from exc
-        model = cls(core, factors, [tuple(row) for row in domain.tolist()], tol=tol)
         return model if backend == "numpy" else model.to_backend(backend)
 
 

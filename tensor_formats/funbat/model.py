@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import math
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sciml.backend import array_namespace, backend_name, device, namespace_for, to_backend, to_numpy
 
+from .._files import read_npz, write_npz
 from ._moments import SegmentSum, khatri_rao_rows, kron_form, kron_sum
 from .kalman import StateSpacePosterior, condition, smooth
 from .state_space import KERNELS, MaternStateSpace
@@ -29,6 +29,7 @@ from .state_space import KERNELS, MaternStateSpace
 __all__ = ["FunBaT"]
 
 _FORMAT = "sciml.FunBaT/1"
+_POSTERIOR_FIELDS = ("coordinates", "filtered_mean", "filtered_cov", "smoothed_mean", "smoothed_cov")
 #: Initial latent covariance as a fraction of the prior variance: the prior variance itself
 #: makes the first sweep shrink every latent to zero (the W -> 0 collapse), a small one does not.
 _INITIAL_COV_FRACTION = 0.3
@@ -341,52 +342,40 @@ class FunBaT:
     # -- files -----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Write the fitted model to an ``.npz`` file of plain arrays (no pickle)."""
-        import numpy as np
-
         self._require_fitted()
-        arrays = {"format": np.asarray(_FORMAT), "config": np.asarray(json.dumps(self.get_params())),
-                  "scalars": np.asarray([self.y_mean_, self.y_scale_, self.noise_precision_]),
-                  "train_rmse": np.asarray(self.history_["train_rmse"]),
-                  "noise_std": np.asarray(self.history_["noise_std"])}
+        arrays = {"config": json.dumps(self.get_params()),
+                  "scalars": [self.y_mean_, self.y_scale_, self.noise_precision_],
+                  "train_rmse": self.history_["train_rmse"], "noise_std": self.history_["noise_std"]}
         for k, post in enumerate(self.posteriors_):
-            for field in ("coordinates", "filtered_mean", "filtered_cov", "smoothed_mean", "smoothed_cov"):
+            for field in _POSTERIOR_FIELDS:
                 arrays[f"mode{k}_{field}"] = to_numpy(getattr(post, field))
         if self.core == "tucker":
             arrays["core_mean"] = to_numpy(self.core_mean_)
             arrays["core_cov"] = to_numpy(self.core_cov_)
-        np.savez(Path(path), **arrays)
+        write_npz(path, _FORMAT, arrays)
 
     @classmethod
     def load(cls, path: str | Path, *, backend: str = "numpy") -> FunBaT:
         """Read a file written by :meth:`save`; never unpickles, a damaged file raises ``ValueError``."""
-        import numpy as np
-
-        try:
-            with np.load(Path(path), allow_pickle=False) as data:
-                if "format" not in data or str(data["format"]) != _FORMAT:
-                    raise ValueError("not a FunBaT file (missing or unknown format tag)")
-                config = json.loads(str(data["config"]))
-                files = {key: data[key] for key in data.files}
-        except (OSError, zipfile.BadZipFile, KeyError, EOFError, ValueError, json.JSONDecodeError) as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
-            raise ValueError(f"{path} is not a valid FunBaT file: {exc}") from exc
-        model = cls(**config)
-        k = sum(1 for key in files if key.endswith("_coordinates"))
-        model._setup(k)
+        files = read_npz(path, _FORMAT, "FunBaT")
         namespace_for(backend)  # a clear error if the backend is missing
 
         def arr(key):
-            return to_backend(files[key], backend) if backend != "numpy" else files[key]
+            return to_backend(files[key], backend)
 
-        model.posteriors_ = [StateSpacePosterior(*(arr(f"mode{j}_{f}") for f in (
-            "coordinates", "filtered_mean", "filtered_cov", "smoothed_mean", "smoothed_cov")), model.ranks_[j])
-            for j in range(k)]
+        try:
+            model = cls(**json.loads(str(files["config"])))
+            k = sum(1 for key in files if key.endswith("_coordinates"))
+            model._setup(k)
+            model.posteriors_ = [StateSpacePosterior(*(arr(f"mode{j}_{f}") for f in _POSTERIOR_FIELDS),
+                                                     model.ranks_[j]) for j in range(k)]
+            model.y_mean_, model.y_scale_, model.noise_precision_ = (float(v) for v in files["scalars"])
+            model.history_ = {"train_rmse": files["train_rmse"].tolist(), "noise_std": files["noise_std"].tolist()}
+            if model.core == "tucker":
+                model.core_mean_, model.core_cov_ = arr("core_mean"), arr("core_cov")
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path} is not a valid FunBaT file: {exc}") from exc
         model.coordinates_ = [post.coordinates for post in model.posteriors_]
-        model.y_mean_, model.y_scale_, model.noise_precision_ = (float(v) for v in files["scalars"])
-        model.history_ = {"train_rmse": files["train_rmse"].tolist(), "noise_std": files["noise_std"].tolist()}
-        if model.core == "tucker":
-            model.core_mean_, model.core_cov_ = arr("core_mean"), arr("core_cov")
         model._fitted = True
         return model
 
