@@ -1,0 +1,144 @@
+"""Operator-learning data in both layouts, and an on-disk cache that survives crashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sciml.backend import array_namespace, to_backend, to_numpy
+
+__all__ = ["OperatorData", "OperatorSplits", "cache_dir", "cached"]
+
+
+@dataclass
+class OperatorData:
+    """Input functions at sensors and the operator's output at evaluation points.
+
+    Attributes
+    ----------
+    sensors : (m, d_in)
+        Where the input functions are sampled.
+    branch : (N, m)
+        Input function values at the sensors.
+    grid : (P, d)
+        The shared evaluation points of the aligned layout.
+    grid_targets : (N, P)
+        Output functions on ``grid``.
+    points : (N, Q, d)
+        Random evaluation points per function (the unaligned layout).
+    targets : (N, Q)
+        Output functions at ``points``.
+    """
+
+    sensors: Any
+    branch: Any
+    grid: Any
+    grid_targets: Any
+    points: Any
+    targets: Any
+
+    def __post_init__(self):
+        n = self.branch.shape[0]
+        if self.grid_targets.shape != (n, self.grid.shape[0]):
+            raise ValueError(f"grid_targets has shape {tuple(self.grid_targets.shape)}, expected ({n}, {self.grid.shape[0]})")
+        if self.points.shape[:1] != (n,) or self.targets.shape != tuple(self.points.shape[:2]):
+            raise ValueError("points (N, Q, d) and targets (N, Q) do not match the branch inputs")
+        for name in ("branch", "grid_targets", "targets"):
+            xp = array_namespace(getattr(self, name))
+            if not bool(xp.all(xp.isfinite(getattr(self, name)))):
+                raise ValueError(f"{name} contains NaN or infinite values")
+
+    def __len__(self) -> int:
+        return int(self.branch.shape[0])
+
+    def aligned(self):
+        """``(branch [N, m], trunk [P, d], targets [N, P])``: the Cartesian-product layout."""
+        return self.branch, self.grid, self.grid_targets
+
+    def unaligned(self):
+        """``(branch [N Q, m], trunk [N Q, d], targets [N Q, 1])``: one triple per point."""
+        xp = array_namespace(self.branch)
+        n, q, d = self.points.shape
+        branch = xp.reshape(xp.broadcast_to(self.branch[:, None, :], (n, q, self.branch.shape[1])), (n * q, -1))
+        return branch, xp.reshape(self.points, (n * q, d)), xp.reshape(self.targets, (n * q, 1))
+
+    def to_backend(self, name: str) -> OperatorData:
+        return OperatorData(*(to_backend(getattr(self, f), name) for f in _FIELDS))
+
+
+_FIELDS = ("sensors", "branch", "grid", "grid_targets", "points", "targets")
+
+
+@dataclass
+class OperatorSplits:
+    """Training and test data of one data set, with the parameters that made them."""
+
+    train: OperatorData
+    test: OperatorData
+    params: dict
+
+
+def cache_dir() -> Path:
+    """``$SCIML_CACHE_DIR``, else ``~/.cache/sciml``."""
+    return Path(os.environ.get("SCIML_CACHE_DIR", Path.home() / ".cache" / "sciml"))
+
+
+def _key(name: str, params: dict) -> str:
+    text = json.dumps({"name": name, **params}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _write(path: Path, splits: OperatorSplits) -> None:
+    import numpy as np
+
+    arrays = {f"{split}_{f}": to_numpy(getattr(getattr(splits, split), f)) for split in ("train", "test") for f in _FIELDS}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            np.savez(f, params=np.asarray(json.dumps(splits.params, default=str)), **arrays)
+        os.replace(temporary, path)  # atomic: a crash leaves no half-written cache entry
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _read(path: Path, backend: str) -> OperatorSplits:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as data:
+        parts = {split: OperatorData(*(data[f"{split}_{f}"] for f in _FIELDS)) for split in ("train", "test")}
+        params = json.loads(str(data["params"]))
+    splits = OperatorSplits(parts["train"], parts["test"], params)
+    if backend != "numpy":
+        splits = OperatorSplits(splits.train.to_backend(backend), splits.test.to_backend(backend), params)
+    return splits
+
+
+def cached(name: str, params: dict, make: Callable[[], OperatorSplits], *, cache: bool | str | Path = True,
+           backend: str = "numpy") -> OperatorSplits:
+    """Return ``make()``, stored under ``cache_dir()`` by (name, params) so that it runs once.
+
+    ``cache`` may be False (no cache) or a folder.  A damaged cache file is regenerated with a
+    warning; files are read without pickle.
+    """
+    if cache is False:
+        return make()
+    folder = cache_dir() if cache is True else Path(cache)
+    path = folder / f"{name}-{_key(name, params)}.npz"
+    if path.exists():
+        try:
+            return _read(path, backend)
+        except (OSError, zipfile.BadZipFile, KeyError, EOFError, ValueError) as exc:
+            warnings.warn(f"cache file {path} is damaged ({exc}); regenerating", RuntimeWarning, stacklevel=3)
+    splits = make()
+    _write(path, splits)
+    return splits
