@@ -65,6 +65,18 @@ class _KernelExpansion(RandomFunctions):
         k = xp.exp(-(d * d) / (2.0 * self.length_scale**2))
         return ((k @ self.modes) @ self.coefficients).T
 
+    def antiderivative(self, x):
+        """Exact ``∫_a^x u`` of every sample: ``∫ exp(-(s-c)²/2l²) ds`` is an erf difference."""
+        from sciml.backend import scipy_like
+
+        xp = self._check(x)
+        erf = scipy_like(xp).special.erf
+        scale = self.length_scale * math.sqrt(2.0)
+        a = self.domain[0]
+        k = (erf((x[:, None] - self.nodes[None, :]) / scale) - erf((a - self.nodes[None, :]) / scale))
+        k = k * (self.length_scale * math.sqrt(math.pi / 2.0))
+        return ((k @ self.modes) @ self.coefficients).T
+
 
 class GaussianRandomField1D:
     """Zero-mean GP on ``[a, b]`` with the RBF kernel ``exp(-|x - x'|² / 2l²)`` (DeepONet's inputs).
