@@ -40,6 +40,33 @@ def _grf_antiderivative(backend: str) -> CheckOutcome:
                         details="RK4 (200 steps) against the closed-form (erf) antiderivative of 50 GRF samples")
 
 
+def _diffusion_reaction_study(backend: str, *, manufactured: bool) -> CheckOutcome:
+    from solvers.pde import diffusion_reaction
+
+    xp = namespace_for(backend)
+    d = k = 0.01
+    heat = exact.HeatFourierMode(1, kappa=0.1, modes=2)
+
+    def forcing(x, t):  # makes s = t² sin(πx) exact
+        return 2 * t * xp.sin(xp.pi * x) + d * xp.pi**2 * t**2 * xp.sin(xp.pi * x) - k * t**4 * xp.sin(xp.pi * x) ** 2
+
+    errors, hs = [], []
+    for n in (10, 20, 40, 80):
+        if manufactured:
+            x, _, s = diffusion_reaction(None, diffusivity=d, reaction=k, n_x=n, n_t=n, forcing=forcing, backend=backend)
+            reference = xp.sin(xp.pi * x)
+        else:
+            x, _, s = diffusion_reaction(None, diffusivity=0.1, reaction=0.0, n_x=n, n_t=n, initial=heat.initial,
+                                         backend=backend)
+            reference = heat.solution(x, t=1.0)
+        errors.append(float(xp.max(xp.abs(s[0, -1, :] - reference))))
+        hs.append(1.0 / n)
+    what = "manufactured s = t² sin(πx), D = k = 0.01" if manufactured else "heat mode sin(2πx), D = 0.1, k = 0"
+    return CheckOutcome(error=errors[-1], tolerance=1e-4, observed_order=observed_order(errors, hs), expected_order=2.0,
+                        convergence={"h": hs, "errors": errors}, measure="max error at t = 1",
+                        details=f"{what}; n_x = n_t from 10 to 80")
+
+
 def _deeponet_antiderivative(backend: str) -> CheckOutcome:
     import numpy as np
     import torch
@@ -77,6 +104,12 @@ def register(registry: CheckRegistry) -> None:
                    description="the data-generating ODE solver converges with order 4")(_ode_order)
     registry.check("pde-ode-grf-antiderivative", component="solvers.pde",
                    description="ODE solver against the exact antiderivative of GRF inputs")(_grf_antiderivative)
+    registry.check("pde-diffusion-reaction-manufactured", component="solvers.pde",
+                   description="diffusion-reaction Crank-Nicolson solver, second order on a manufactured solution")(
+        lambda backend: _diffusion_reaction_study(backend, manufactured=True))
+    registry.check("pde-diffusion-reaction-heat", component="solvers.pde",
+                   description="diffusion-reaction solver with k = 0 against the heat-equation mode")(
+        lambda backend: _diffusion_reaction_study(backend, manufactured=False))
     registry.check("deeponet-antiderivative", component="sciml.operators",
                    description="a small DeepONet learns the antiderivative operator in under a minute",
                    backends=("numpy", "cupy"))(_deeponet_antiderivative)

@@ -126,3 +126,16 @@ def test_other_ode_datasets_and_bad_input():
     with pytest.raises(ValueError, match="inside"):
         solve_ode(lambda x: x[None, :], np.array([1.5]))
 
+
+
+def test_diffusion_reaction_dataset_layouts_agree():
+    from sciml.data import diffusion_reaction
+
+    data = diffusion_reaction(4, 2, m=12, points_per_function=7, grid_stride=1, n_x=20, n_t=10, cache=False)
+    branch, grid, values = data.train.aligned()
+    assert branch.shape == (4, 12) and grid.shape == (21 * 11, 2) and values.shape == (4, 21 * 11)
+    for i in range(4):
+        for (x, t), target in zip(data.train.points[i], data.train.targets[i]):
+            j = np.argmin(np.abs(grid[:, 0] - x) + np.abs(grid[:, 1] - t))
+            assert values[i, j] == target
+    assert np.all(values[:, grid[:, 1] == 0.0] == 0.0)  # zero initial values

@@ -12,7 +12,7 @@ from sciml.backend import namespace_for
 from .operator_data import OperatorData, OperatorSplits, cached
 from .random_fields import GaussianRandomField1D
 
-__all__ = ["antiderivative", "nonlinear_ode", "pendulum"]
+__all__ = ["antiderivative", "diffusion_reaction", "nonlinear_ode", "pendulum"]
 
 _VERSION = 1  # bump when the generation changes, so old cache entries are not reused
 
@@ -104,3 +104,48 @@ def pendulum(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *, poin
     return _ode_dataset("pendulum", "pendulum", n_train, n_test, m, points_per_function=points_per_function,
                         n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, cache=cache,
                         backend=backend)
+
+
+def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *, points_per_function: int = 100,
+                       grid_stride: int = 4, length_scale: float = 0.2, diffusivity: float = 0.01,
+                       reaction: float = 0.01, n_x: int = 100, n_t: int = 100, seed: int = 0, cache=True,
+                       backend: str = "numpy") -> OperatorSplits:
+    """``u -> s`` for ``s_t = D s_xx + k s² + u(x)`` on ``[0, 1]²`` (zero initial and boundary values).
+
+    Inputs are GRF samples at ``m`` sensors; the solver (Crank–Nicolson, ``n_x × n_t`` grid)
+    gives ``s``.  Unaligned targets: ``points_per_function`` random grid nodes ``(x, t)`` per
+    function (as in the DeepONet paper); aligned: every ``grid_stride``-th node in x and t.
+    """
+    import numpy as np
+
+    from solvers.pde import diffusion_reaction as solve
+
+    if min(int(n_train), int(n_test), int(m), int(points_per_function), int(grid_stride)) < 1:
+        raise ValueError("sizes must be >= 1")
+    params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "m": int(m),
+              "points_per_function": int(points_per_function), "grid_stride": int(grid_stride),
+              "length_scale": float(length_scale), "diffusivity": float(diffusivity), "reaction": float(reaction),
+              "n_x": int(n_x), "n_t": int(n_t), "seed": int(seed)}
+
+    def make() -> OperatorSplits:
+        xp = namespace_for(backend)
+        field = GaussianRandomField1D(length_scale=length_scale, backend=backend)
+        sensors = xp.linspace(0.0, 1.0, int(m), dtype=xp.float64)
+        rng = np.random.default_rng(seed)
+        parts = []
+        for n in (int(n_train), int(n_test)):
+            funcs = field.sample(n, seed=int(rng.integers(2**63)))
+            x, t, s = solve(funcs, diffusivity=diffusivity, reaction=reaction, n_x=n_x, n_t=n_t, backend=backend)
+            xs, ts = x[::grid_stride], t[::grid_stride]
+            grid = xp.reshape(xp.stack(xp.meshgrid(xs, ts, indexing="ij"), axis=-1), (-1, 2))
+            grid_targets = xp.reshape(xp.permute_dims(s[:, ::grid_stride, ::grid_stride], (0, 2, 1)), (n, -1))
+            ix = xp.asarray(rng.integers(0, int(n_x) + 1, (n, int(points_per_function))))
+            it = xp.asarray(rng.integers(0, int(n_t) + 1, (n, int(points_per_function))))
+            flat = xp.reshape(s, (n, -1))
+            targets = xp.take_along_axis(flat, it * (int(n_x) + 1) + ix, axis=1)
+            points = xp.stack([xp.take(x, ix), xp.take(t, it)], axis=-1)
+            parts.append(OperatorData(sensors=sensors[:, None], branch=funcs(sensors), grid=grid,
+                                      grid_targets=grid_targets, points=points, targets=targets))
+        return OperatorSplits(parts[0], parts[1], params)
+
+    return cached("diffusion_reaction", params, make, cache=cache, backend=backend)
