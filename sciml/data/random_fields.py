@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,19 @@ class _KernelExpansion(RandomFunctions):
         return ((k @ self.modes) @ self.coefficients).T
 
 
+@functools.lru_cache(maxsize=8)
+def _karhunen_loeve(length_scale: float, variance: float, a: float, b: float, n_nodes: int, backend: str):
+    """Nodes, kept eigenvalues and eigenvectors of the RBF kernel matrix (memoised: the
+    eigen-decomposition is the expensive part and data sets build the same field repeatedly)."""
+    xp = namespace_for(backend)
+    nodes = xp.linspace(a, b, n_nodes, dtype=xp.float64)
+    d = nodes[:, None] - nodes[None, :]
+    eigenvalues, vectors = xp.linalg.eigh(variance * xp.exp(-(d * d) / (2.0 * length_scale**2)))
+    keep = eigenvalues > 1e-13 * float(xp.max(eigenvalues))
+    n_keep = int(xp.sum(xp.astype(keep, xp.int64)))
+    return nodes, eigenvalues[-n_keep:], vectors[:, -n_keep:]
+
+
 class GaussianRandomField1D:
     """Zero-mean GP on ``[a, b]`` with the RBF kernel ``exp(-|x - x'|² / 2l²)`` (DeepONet's inputs).
 
@@ -103,16 +117,9 @@ class GaussianRandomField1D:
         if not b > a:
             raise ValueError(f"domain needs a < b, got {domain}")
         self.length_scale, self.variance, self.domain = float(length_scale), float(variance), (a, b)
-        xp = namespace_for(backend)
-        self._xp, self.backend = xp, backend
-        self.nodes = xp.linspace(a, b, int(n_nodes), dtype=xp.float64)
-        d = self.nodes[:, None] - self.nodes[None, :]
-        k = self.variance * xp.exp(-(d * d) / (2.0 * self.length_scale**2))
-        eigenvalues, vectors = xp.linalg.eigh(k)
-        keep = eigenvalues > 1e-13 * float(xp.max(eigenvalues))
-        n_keep = int(xp.sum(xp.astype(keep, xp.int64)))
-        self.eigenvalues = eigenvalues[-n_keep:]
-        self.vectors = vectors[:, -n_keep:]
+        self._xp, self.backend = namespace_for(backend), backend
+        self.nodes, self.eigenvalues, self.vectors = _karhunen_loeve(
+            self.length_scale, self.variance, a, b, int(n_nodes), backend)
 
     @property
     def rank(self) -> int:
