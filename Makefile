@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP)
 	$(PY) -m validation --out $(REPORT_DIR)
 
+# Two pytest workers on two cores: one thread each, or torch's and OpenBLAS's spinning
+# threads oversubscribe the machine (the suite ran 6x slower and notebooks timed out).
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --nbmake --doctest-modules tests notebooks sciml solvers tensor_formats validation $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --nbmake --doctest-modules tests notebooks sciml solvers tensor_formats validation $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache
