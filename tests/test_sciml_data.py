@@ -139,3 +139,26 @@ def test_diffusion_reaction_dataset_layouts_agree():
             j = np.argmin(np.abs(grid[:, 0] - x) + np.abs(grid[:, 1] - t))
             assert values[i, j] == target
     assert np.all(values[:, grid[:, 1] == 0.0] == 0.0)  # zero initial values
+
+
+def test_burgers_solver_matches_cole_hopf_on_every_backend(xp):
+    from solvers.pde import burgers as solve
+
+    x = xp.arange(64, dtype=xp.float64) / 64
+    u = solve(xp.stack([xp.sin(2 * xp.pi * x), 0.5 * xp.sin(2 * xp.pi * x)]), nu=0.1, t_final=0.5, dt=2e-3)
+    for row, amplitude in ((0, 1.0), (1, 0.5)):
+        reference = exact.BurgersSine(nu=0.1, amplitude=amplitude).solution(x, t=0.5)
+        assert_close(u[row, :], reference, atol=1e-9, xp=xp)
+    with pytest.raises(ValueError, match="even"):
+        solve(xp.zeros((1, 7)))
+
+
+def test_burgers_dataset_layouts():
+    from sciml.data import burgers
+
+    data = burgers(6, 3, n=32, solve_n=64, points_per_function=5, cache=False)
+    branch, grid, targets = data.train.aligned()
+    assert branch.shape == (6, 32) and grid.shape == (32, 1) and targets.shape == (6, 32)
+    for i in range(6):
+        for x, value in zip(data.train.points[i, :, 0], data.train.targets[i]):
+            assert targets[i, int(round(x * 32))] == value

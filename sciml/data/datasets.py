@@ -12,7 +12,7 @@ from sciml.backend import namespace_for
 from .operator_data import OperatorData, OperatorSplits, cached
 from .random_fields import GaussianRandomField1D
 
-__all__ = ["antiderivative", "diffusion_reaction", "nonlinear_ode", "pendulum"]
+__all__ = ["antiderivative", "burgers", "diffusion_reaction", "nonlinear_ode", "pendulum"]
 
 _VERSION = 1  # bump when the generation changes, so old cache entries are not reused
 
@@ -149,3 +149,43 @@ def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *,
         return OperatorSplits(parts[0], parts[1], params)
 
     return cached("diffusion_reaction", params, make, cache=cache, backend=backend)
+
+
+def burgers(n_train: int = 1000, n_test: int = 200, n: int = 128, *, nu: float = 0.1, t_final: float = 1.0,
+            points_per_function: int = 128, solve_n: int = 256, dt: float = 1e-3, alpha: float = 2.0,
+            tau: float = 5.0, sigma: float = 25.0, seed: int = 0, cache=True, backend: str = "numpy") -> OperatorSplits:
+    """``u0 -> u(·, T)`` for periodic viscous Burgers on ``[0, 1)`` (the FNO / DeepONet comparison data).
+
+    Initial values ``u0 ~ N(0, σ² (-Δ + τ²)^(-α))`` (FNO: ``625 (-Δ + 25)^(-2)``) are drawn on
+    ``solve_n`` points, solved pseudo-spectrally (ETDRK4, step ``dt``) and both input and output
+    are subsampled to ``n`` points.  Aligned: the ``n`` grid points; unaligned:
+    ``points_per_function`` random grid points per function.
+    """
+    import numpy as np
+
+    from solvers.pde import burgers as solve
+
+    from .random_fields import spectral_gaussian_field
+
+    if min(int(n_train), int(n_test), int(n), int(points_per_function)) < 1 or int(solve_n) % int(n):
+        raise ValueError("sizes must be >= 1 and solve_n a multiple of n")
+    params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "n": int(n), "nu": float(nu),
+              "t_final": float(t_final), "points_per_function": int(points_per_function), "solve_n": int(solve_n),
+              "dt": float(dt), "alpha": float(alpha), "tau": float(tau), "sigma": float(sigma), "seed": int(seed)}
+
+    def make() -> OperatorSplits:
+        xp = namespace_for(backend)
+        rng = np.random.default_rng(seed)
+        stride = int(solve_n) // int(n)
+        x = xp.arange(int(n), dtype=xp.float64) / int(n)
+        parts = []
+        for count in (int(n_train), int(n_test)):
+            u0 = spectral_gaussian_field(count, int(solve_n), alpha=alpha, tau=tau, sigma=sigma, backend=backend,
+                                         seed=int(rng.integers(2**63)))
+            u1 = solve(u0, nu=nu, t_final=t_final, dt=dt)[:, ::stride]
+            index = xp.asarray(rng.integers(0, int(n), (count, int(points_per_function))))
+            parts.append(OperatorData(sensors=x[:, None], branch=u0[:, ::stride], grid=x[:, None], grid_targets=u1,
+                                      points=xp.take(x, index)[:, :, None], targets=xp.take_along_axis(u1, index, axis=1)))
+        return OperatorSplits(parts[0], parts[1], params)
+
+    return cached("burgers", params, make, cache=cache, backend=backend)
