@@ -204,6 +204,14 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
         dataset = dataset.train
     train = _batches(dataset, layout, device, dtype)
     test_data = None if test is None else _batches(test, layout, device, dtype)
+    for name, part in (("training", train), ("test", test_data)):
+        if part is not None and not all(bool(torch.isfinite(t).all()) for t in (*part.inputs, part.target)):
+            raise ValueError(f"the {name} data contain NaN or infinite values")
+    if hasattr(model, "check_inputs"):  # validate the shapes once, then train without per-step scans
+        with torch.no_grad():
+            sample = slice(0, 1)
+            _Batches(tuple(t if (train.call == "aligned" and k == 1) else t[sample] for k, t in enumerate(train.inputs)),
+                     train.target[sample], train.call).predict(model)
     n = len(train)
     batch = n if batch_size is None else int(batch_size)
     if not 1 <= batch <= n:
@@ -278,6 +286,9 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
     from tqdm import tqdm
 
     bar = tqdm(total=total, initial=start_step, desc="training", unit="step", disable=not show)
+    checking = getattr(model, "check_inputs", None)
+    if checking is not None:
+        model.check_inputs = False
     clock = time.perf_counter() - (history.wall_time[-1] if history.wall_time else 0.0)
     model.train()
     for step in range(start_step, total):
@@ -305,6 +316,8 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
         if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
             save_checkpoint(step + 1)
     bar.close()
+    if checking is not None:
+        model.check_inputs = checking
     model.eval()
     return history
 

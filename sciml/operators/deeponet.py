@@ -147,7 +147,13 @@ class DeepONet(nn.Module):
                 getattr(self, f"{name}_mean").copy_(t.mean())
                 getattr(self, f"{name}_std").copy_(std if std > 0 else torch.ones_like(std))
 
+    #: Validate shapes and finiteness on every call (``sciml.train.fit`` checks its data once and
+    #: switches this off while training: the NaN scan of a full batch costs a good part of a step).
+    check_inputs = True
+
     def _check(self, u: torch.Tensor, y: torch.Tensor, *, unaligned: bool) -> None:
+        if not self.check_inputs:
+            return
         if self.n_sensors is not None and (u.ndim != 2 or u.shape[1] != self.n_sensors):
             raise ValueError(f"branch input has shape {tuple(u.shape)}; the model expects [N, {self.n_sensors}] "
                              f"({self.n_sensors} sensors)")
