@@ -11,9 +11,7 @@ arguments; files are read with ``torch.load(..., weights_only=True)``.
 from __future__ import annotations
 
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from sciml._files import atomic_write
 
 __all__ = ["History", "fit", "h1_loss", "load", "mse_loss", "relative_l2_loss", "save"]
 
@@ -129,15 +129,7 @@ class History:
 
 
 def _atomic_torch_save(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(handle)
-    try:
-        torch.save(obj, temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def _safe_load(path: Path, what: str) -> dict:
@@ -209,9 +201,7 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
             raise ValueError(f"the {name} data contain NaN or infinite values")
     if hasattr(model, "check_inputs"):  # validate the shapes once, then train without per-step scans
         with torch.no_grad():
-            sample = slice(0, 1)
-            _Batches(tuple(t if (train.call == "aligned" and k == 1) else t[sample] for k, t in enumerate(train.inputs)),
-                     train.target[sample], train.call).predict(model)
+            train.predict(model, slice(0, 1))
     n = len(train)
     batch = n if batch_size is None else int(batch_size)
     if not 1 <= batch <= n:

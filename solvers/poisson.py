@@ -26,12 +26,16 @@ class PoissonResult:
         Cell-centre coordinates, broadcastable to ``u``.
     operator : Laplacian
     info : KrylovInfo
+    rhs : array of shape ``operator.grid_shape``
+        The assembled right-hand side (source plus boundary terms, projected to zero mean
+        for singular problems): ``operator u = rhs``.
     """
 
     u: Any
     coords: tuple
     operator: Laplacian
     info: KrylovInfo
+    rhs: Any
 
 
 def solve_poisson(
@@ -95,4 +99,4 @@ def solve_poisson(
     u, info = cg(A, f, rtol=rtol, M=M, maxiter=maxiter)
     if A.singular:
         u = u - xp.mean(u)
-    return PoissonResult(u=u, coords=coords, operator=A, info=info)
+    return PoissonResult(u=u, coords=coords, operator=A, info=info, rhs=f)

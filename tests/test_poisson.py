@@ -14,6 +14,7 @@ def test_solution_matches_a_sparse_direct_solve(xp):
                            backend=backend_name(xp), rtol=1e-13)
     A = result.operator
     f = np.broadcast_to(problem.source(*A.cell_centers()), A.grid_shape) + A.boundary_rhs(problem.boundary)
+    assert_close(result.rhs, f, rtol=1e-14, xp=xp)
     direct = spla.spsolve(A.to_sparse().tocsc(), f.reshape(-1)).reshape(A.grid_shape)
     assert_close(result.u, direct, rtol=1e-9, atol=1e-11, xp=xp)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sciml._files import atomic_write
 from sciml.backend import array_namespace, to_backend, to_numpy
 
 __all__ = ["OperatorData", "OperatorSplits", "cache_dir", "cached"]
@@ -100,15 +100,8 @@ def _write(path: Path, splits: OperatorSplits) -> None:
     import numpy as np
 
     arrays = {f"{split}_{f}": to_numpy(getattr(getattr(splits, split), f)) for split in ("train", "test") for f in _FIELDS}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            np.savez(f, params=np.asarray(json.dumps(splits.params, default=str)), **arrays)
-        os.replace(temporary, path)  # atomic: a crash leaves no half-written cache entry
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    params = np.asarray(json.dumps(splits.params, default=str))
+    atomic_write(path, lambda f: np.savez(f, params=params, **arrays))  # a crash leaves no half-written entry
 
 
 def _read(path: Path, backend: str) -> OperatorSplits:

@@ -171,23 +171,24 @@ class FunBaT:
         return xp
 
     # -- moments at the entries ------------------------------------------------------
-    def _entry_moments(self, xp, means, covs, index):
-        m = [xp.take(means[k], index[k], axis=0) for k in range(len(means))]
-        s = [xp.take(covs[k], index[k], axis=0) + m[k][:, :, None] * m[k][:, None, :] for k in range(len(means))]
-        return m, s
+    @staticmethod
+    def _moments(mean, cov):
+        """Mean and second moment ``Σ + m mᵀ`` of the latent vectors, per entry."""
+        return mean, cov + mean[:, :, None] * mean[:, None, :]
 
-    def _predict_moments(self, xp, m, s):
-        """Mean and second moment of ``f = vec(W)ᵀ z`` given per-mode moments (standardised units)."""
+    def _predict_moments(self, xp, m, s, zbar=None):
+        """Mean and second moment of ``f = vec(W)ᵀ z`` given per-mode moments (standardised units).
+
+        ``zbar`` (the row-wise Kronecker product of ``m``) is reused when the caller has it.
+        """
         if self.core == "cp":
             mean = xp.sum(_hadamard(m), axis=1)
             second = xp.sum(xp.reshape(_hadamard(s), (s[0].shape[0], -1)), axis=1)
-            return mean, second, None
-        zbar = khatri_rao_rows(m)
+            return mean, second
         w = self.core_mean_
-        mean = zbar @ w
-        outer = w[:, None] * w[None, :]
-        second = kron_form(s, outer + self.core_cov_)
-        return mean, second, zbar
+        mean = (khatri_rao_rows(m) if zbar is None else zbar) @ w
+        second = kron_form(s, w[:, None] * w[None, :] + self.core_cov_)
+        return mean, second
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, coords: Any, y: Any) -> FunBaT:
@@ -238,6 +239,8 @@ class FunBaT:
         a0, b0 = self.noise_prior
         self.history_ = {"train_rmse": [], "noise_std": []}
         self.posteriors_: list[StateSpacePosterior] = [None] * k
+        m, s = map(list, zip(*(self._moments(xp.take(means[j], index[j], axis=0), xp.take(covs[j], index[j], axis=0))
+                               for j in range(k))))
 
         sweeps = range(self.n_iter)
         if self.progress:
@@ -249,7 +252,6 @@ class FunBaT:
             rho = {key: (value if sweep > 0 else 0.0) for key, value in self.damping.items()}
             tau = self.noise_precision_
             for mode in range(k):
-                m, s = self._entry_moments(xp, means, covs, index)
                 others = [j for j in range(k) if j != mode]
                 a_n, big_a = self._mode_messages(xp, mode, [m[j] for j in others], [s[j] for j in others])
                 new_precision = segments[mode](tau * big_a)
@@ -259,7 +261,10 @@ class FunBaT:
                 post = smooth(self.state_space_[mode], self.coordinates_[mode], precision[mode], shift[mode])
                 self.posteriors_[mode] = post
                 means[mode], covs[mode] = post.marginals()
-            m, s = self._entry_moments(xp, means, covs, index)
+                # Only this mode's latents changed: refresh its moments at the entries.
+                m[mode], s[mode] = self._moments(xp.take(means[mode], index[mode], axis=0),
+                                                 xp.take(covs[mode], index[mode], axis=0))
+            zbar = None
             if self.core == "tucker":
                 zbar = khatri_rao_rows(m)
                 core_precision = rho["core"] * core_precision + (1.0 - rho["core"]) * tau * kron_sum(s)
@@ -268,7 +273,7 @@ class FunBaT:
                 self.core_cov_ = xp.linalg.inv(core_precision + prior)
                 self.core_cov_ = 0.5 * (self.core_cov_ + self.core_cov_.T)
                 self.core_mean_ = self.core_cov_ @ core_shift
-            mean, second, _ = self._predict_moments(xp, m, s)
+            mean, second = self._predict_moments(xp, m, s, zbar)
             squared = target * target - 2.0 * target * mean + second
             noise_rate = rho["noise"] * noise_rate + (1.0 - rho["noise"]) * 0.5 * float(xp.sum(squared))
             self.noise_precision_ = (a0 + 0.5 * n) / (b0 + noise_rate)
@@ -327,12 +332,9 @@ class FunBaT:
         xp = self._check_coords(coords)
         if coords.shape[1] != len(self.ranks_):
             raise ValueError(f"coords have {coords.shape[1]} modes; the model was fitted with {len(self.ranks_)}")
-        m, s = [], []
-        for mode in range(len(self.ranks_)):
-            mean, cov = condition(self.state_space_[mode], self.posteriors_[mode], coords[:, mode])
-            m.append(mean)
-            s.append(cov + mean[:, :, None] * mean[:, None, :])
-        mean, second, _ = self._predict_moments(xp, m, s)
+        m, s = zip(*(self._moments(*condition(self.state_space_[mode], self.posteriors_[mode], coords[:, mode]))
+                     for mode in range(len(self.ranks_))))
+        mean, second = self._predict_moments(xp, list(m), list(s))
         prediction = mean * self.y_scale_ + self.y_mean_
         if not return_std:
             return prediction
