@@ -92,7 +92,7 @@ def diffusion_reaction_error(steps: int) -> None:
     model = DeepONet([100, 100, 100], [2, 100, 100])
     history = fit(model, data, steps=steps, layout="aligned", eval_every=steps, progress=False,
                   schedule=("step", steps // 4, 0.5))
-    print(f"\n### Diffusion–reaction (D = k = 0.01), 1000 / 200 functions on the 26 x 26 (x, t) grid\n")
+    print("\n### Diffusion–reaction (D = k = 0.01), 1000 / 200 functions on the 26 x 26 (x, t) grid\n")
     print(f"- DeepONet branch [100, 100, 100], trunk [2, 100, 100], {steps} full-batch Adam steps in "
           f"{history.wall_time[-1]:.0f} s: test MSE **{history.test_error[-1]:.2e}** (paper: about 1e-5 to 1e-6)")
 

@@ -3,7 +3,7 @@ the data generation against closed forms, and a small DeepONet on the antideriva
 
 from __future__ import annotations
 
-from sciml.backend import namespace_for, to_numpy
+from sciml.backend import namespace_for
 from validation.checks import CheckOutcome, CheckRegistry
 
 __all__ = ["register"]

@@ -14,7 +14,6 @@ from validation import exact
 from validation.checks import CheckOutcome, CheckRegistry
 from validation.metrics import observed_order, relative_l2
 
-from .krylov import cg
 from .poisson import solve_poisson
 
 __all__ = ["register", "poisson_convergence"]
@@ -54,7 +53,6 @@ def poisson_convergence(problem: exact.ExactSolution, *, backend: str = "numpy",
 
 
 def _cg_against_direct(backend: str) -> CheckOutcome:
-    import numpy as np
     import scipy.sparse.linalg as spla
 
     problem = exact.PoissonManufactured(2)
