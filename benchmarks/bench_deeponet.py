@@ -23,7 +23,7 @@ from sciml.train import fit
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=50_000)
-    parser.add_argument("--eval-every", type=int, default=10_000)
+    parser.add_argument("--eval-every", type=int, default=1_000)
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -36,12 +36,16 @@ def main():
     model = DeepONet([100, 40, 40], [1, 40, 40]).to(getattr(torch, args.dtype))
     folder = Path(__file__).resolve().parent / ".checkpoints"
     history = fit(model, data, steps=args.steps, eval_every=args.eval_every, progress=False,
-                  checkpoint=folder / f"deeponet-antiderivative-{args.dtype}-{args.steps}.pt", checkpoint_every=5000)
+                  checkpoint=folder / f"deeponet-antiderivative-{args.dtype}-{args.steps}-eval{args.eval_every}.pt", checkpoint_every=5000)
     per_step = history.wall_time[-1] / len(history.step)
     print(f"- {args.steps} full-batch Adam steps ({args.dtype}): {history.wall_time[-1]:.0f} s, {1e3 * per_step:.2f} ms per step")
     print("\n| step | test MSE (100,000 triples) |\n|---|---|")
     for step, error in zip(history.test_step, history.test_error):
-        print(f"| {step} | {error:.2e} |")
+        if step % 10_000 == 0:
+            print(f"| {step} | {error:.2e} |")
+    best = min(range(len(history.test_error)), key=history.test_error.__getitem__)
+    print(f"- best test MSE over the evaluations every {args.eval_every} steps (the reference reports its best, "
+          f"9.27e-7 at step 46,000): {history.test_error[best]:.2e} at step {history.test_step[best]}")
 
 
 if __name__ == "__main__":

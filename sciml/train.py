@@ -87,8 +87,10 @@ def _as_tensor(x, device, dtype):
 
 
 def _batches(data, layout: str, device, dtype) -> _Batches:
-    from sciml.data import OperatorData
+    from sciml.data import FieldData, OperatorData
 
+    if isinstance(data, FieldData):
+        return _Batches((_as_tensor(data.inputs, device, dtype),), _as_tensor(data.outputs, device, dtype), "forward")
     if isinstance(data, OperatorData):
         if layout not in ("unaligned", "aligned"):
             raise ValueError(f"layout must be 'unaligned' or 'aligned', got {layout!r}")
@@ -98,7 +100,7 @@ def _batches(data, layout: str, device, dtype) -> _Batches:
     if isinstance(data, (tuple, list)) and len(data) >= 2:
         tensors = [_as_tensor(a, device, dtype) for a in data]
         return _Batches(tuple(tensors[:-1]), tensors[-1], "forward")
-    raise TypeError("data must be OperatorSplits, OperatorData or a tuple (inputs..., target)")
+    raise TypeError("data must be OperatorSplits, OperatorData, FieldData or a tuple (inputs..., target)")
 
 
 # -- history and checkpoints -------------------------------------------------------------
@@ -153,9 +155,10 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
     ----------
     model : torch.nn.Module
         Trained on its own device and dtype.
-    dataset : OperatorSplits, OperatorData or tuple
-        With ``OperatorSplits`` the test split is used as ``test`` unless given.
-    test : OperatorData or tuple, optional
+    dataset : OperatorSplits, OperatorData, FieldData or tuple
+        With ``OperatorSplits`` the test split is used as ``test`` unless given.  ``FieldData``
+        and tuples ``(inputs..., target)`` train ``model(inputs...)``.
+    test : OperatorData, FieldData or tuple, optional
     steps, epochs : int
         Exactly one: optimisation steps, or passes over the data.
     batch_size : int, optional
@@ -178,8 +181,8 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
     eval_every : int
         Test evaluation interval in steps.
     normalize : bool
-        Call ``model.set_normalization`` with the training data first (if the model has it and
-        training starts fresh).
+        Call ``model.set_normalization(*inputs, target)`` with the training data first (if the
+        model has it and training starts fresh).
 
     Returns
     -------
@@ -190,7 +193,8 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps and epochs")
     parameter = next(model.parameters())
-    device, dtype = parameter.device, parameter.dtype
+    device = parameter.device
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), parameter.dtype)  # not complex
     if isinstance(dataset, OperatorSplits):
         test = dataset.test if test is None else test
         dataset = dataset.train
@@ -255,8 +259,8 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
         history = History(**state["history"])
         start_step = int(state["step"])
         order = state.get("order")
-    elif normalize and hasattr(model, "set_normalization") and train.call in ("unaligned", "aligned"):
-        model.set_normalization(train.inputs[0], train.inputs[1], train.target)
+    elif normalize and hasattr(model, "set_normalization"):
+        model.set_normalization(*train.inputs, train.target)
 
     def save_checkpoint(step):
         _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(),
@@ -315,8 +319,9 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
 # -- save / load ---------------------------------------------------------------------------
 def _registry() -> dict[str, Any]:
     from sciml.operators.deeponet import DeepONet
+    from sciml.operators.mgtfno import MGTFNO
 
-    return {"DeepONet": DeepONet}
+    return {"DeepONet": DeepONet, "MGTFNO": MGTFNO}
 
 
 def save(model: torch.nn.Module, path: str | Path) -> None:

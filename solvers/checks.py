@@ -4,7 +4,8 @@ Second-order convergence of :func:`solvers.solve_poisson` to the exact Poisson s
 in 1, 2 and 3 dimensions (Dirichlet sine modes, the non-separable manufactured solution
 with inhomogeneous Dirichlet data, Neumann cosine modes), CG against a sparse direct
 solve, and the data-generating PDE solvers of :mod:`solvers.pde` (RK4 order 4,
-diffusion–reaction order 2, Burgers against Cole–Hopf).
+diffusion–reaction order 2, Burgers against Cole–Hopf, Darcy order 2 on a manufactured
+solution, Navier–Stokes against the Taylor–Green vortex and the forced Kolmogorov flow).
 """
 
 from __future__ import annotations
@@ -130,6 +131,60 @@ def _burgers_cole_hopf(backend: str) -> CheckOutcome:
                                 "to 0.003125 (3.76: ETDRK4 nears its order 4 from below)")
 
 
+def _darcy_manufactured(backend: str) -> CheckOutcome:
+    from solvers.pde import darcy
+
+    xp = namespace_for(backend)
+    problem = exact.DarcyManufactured()
+    sizes, errors = (16, 32, 64, 128), []
+    for n in sizes:
+        x, y = problem.grid(n, backend=backend)
+        u = darcy(problem.coefficient(x, y), f=problem.source(x, y))
+        errors.append(relative_l2(u, problem.solution(x, y)))
+    hs = [1.0 / n for n in sizes]
+    cut = n // 2
+    profile = {"x": to_numpy(xp.reshape(x, (-1,))).tolist(), "approx": to_numpy(u[:, cut]).tolist(),
+               "exact": to_numpy(problem.solution(x, y)[:, cut]).tolist(), "xlabel": "x (cut at y ≈ 1/2, 128²)"}
+    return CheckOutcome(error=errors[-1], tolerance=1e-3, observed_order=observed_order(errors, hs), expected_order=2.0,
+                        convergence={"h": hs, "errors": errors}, profile=profile, measure="relative L2",
+                        details="finite volumes with harmonic face means, a = 2 + sin 2πx cos 3πy, "
+                                "u = sin πx sin πy, sparse direct solves at 16² to 128²")
+
+
+def _navier_stokes_taylor_green(backend: str) -> CheckOutcome:
+    from solvers.pde import navier_stokes_2d
+
+    xp = namespace_for(backend)
+    vortex = exact.TaylorGreenVortex(nu=1e-3)
+    x, y = vortex.grid(64, kind="periodic", backend=backend)
+    errors, steps = [], (0.02, 0.01, 0.005)
+    reference = vortex.solution(x, y, t=1.0)
+    for dt in steps:
+        w = navier_stokes_2d(vortex.initial(x, y), nu=1e-3, t_final=1.0, dt=dt, forcing=None)
+        errors.append(float(xp.max(xp.abs(w - reference)) / xp.max(xp.abs(reference))))
+    return CheckOutcome(error=errors[-1], tolerance=1e-8, observed_order=observed_order(errors, steps),
+                        expected_order=2.0, convergence={"h": list(steps), "errors": errors},
+                        measure="max relative error at t = 1",
+                        details="unforced, ν = 1e-3, sin 2πx sin 2πy, 64², Crank–Nicolson/Heun; order in dt from 0.02 to 0.005")
+
+
+def _navier_stokes_kolmogorov(backend: str) -> CheckOutcome:
+    from solvers.pde import navier_stokes_2d
+
+    xp = namespace_for(backend)
+    flow = exact.KolmogorovFlow(nu=1e-3, initial_fraction=0.25)
+    x, y = flow.grid(64, kind="periodic", backend=backend)
+    w = navier_stokes_2d(flow.initial(x, y), nu=1e-3, t_final=2.0, dt=1e-2)
+    reference = flow.solution(x, y, t=2.0)
+    transient = float(xp.max(xp.abs(w - reference)) / xp.max(xp.abs(reference)))
+    steady = flow.steady(x, y)
+    drift = float(xp.max(xp.abs(navier_stokes_2d(steady, nu=1e-3, t_final=10.0, dt=1e-2) - steady))
+                  / xp.max(xp.abs(steady)))
+    return CheckOutcome(error=max(transient, drift), tolerance=1e-6, measure="max relative error",
+                        details=f"FNO forcing, ν = 1e-3, 64², dt = 1e-2: transient from 1/4 of the steady state "
+                                f"at t = 2: {transient:.1e}; the steady state kept for t = 10: {drift:.1e}")
+
+
 def register(registry: CheckRegistry) -> None:
     """Add the solver checks to ``registry``."""
     for dim in (1, 2, 3):
@@ -151,3 +206,12 @@ def register(registry: CheckRegistry) -> None:
         lambda backend: _diffusion_reaction_study(backend, manufactured=False))
     registry.check("pde-burgers-cole-hopf", component="solvers.pde",
                    description="pseudo-spectral ETDRK4 Burgers solver against the Cole-Hopf solution")(_burgers_cole_hopf)
+    registry.check("pde-darcy-manufactured", component="solvers.pde",
+                   description="Darcy finite volumes, second order on a smooth-coefficient manufactured solution",
+                   backends=("numpy", "cupy"))(_darcy_manufactured)
+    registry.check("pde-navier-stokes-taylor-green", component="solvers.pde",
+                   description="pseudo-spectral Navier-Stokes against the Taylor-Green vortex")(
+        _navier_stokes_taylor_green)
+    registry.check("pde-navier-stokes-kolmogorov", component="solvers.pde",
+                   description="forced Navier-Stokes against the exact Kolmogorov transient and steady state")(
+        _navier_stokes_kolmogorov)

@@ -210,6 +210,25 @@ def register(registry: CheckRegistry) -> None:
     registry.check("exact-darcy-1d", component=component,
                    description="-(a u')' = f residual of the quadrature solution")(run_darcy)
 
+    darcy2 = exact.DarcyManufactured()
+
+    def run_darcy_2d(backend, sol=darcy2):
+        coords = sample_points(sol, backend)
+
+        def residual(h):
+            u = lambda c: sol.solution(*c)  # noqa: E731
+            total = -sol.source(*coords)
+            for axis in (0, 1):
+                plus, minus = _shift(coords, axis, h / 2), _shift(coords, axis, -h / 2)
+                total = total - (sol.coefficient(*plus) * (u(_shift(coords, axis, h)) - u(coords))
+                                 - sol.coefficient(*minus) * (u(coords) - u(_shift(coords, axis, -h)))) / (h * h)
+            return total
+
+        return residual_study(residual, tolerance=1e-3)
+
+    registry.check("exact-darcy-2d-manufactured", component=component,
+                   description="-div(a grad u) = f residual of the manufactured solution")(run_darcy_2d)
+
     for sol in (exact.Antiderivative(), exact.LinearODE(decay_rate=1.5)):
         lam = getattr(sol, "decay_rate", 0.0)
 

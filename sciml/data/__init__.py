@@ -3,17 +3,20 @@
 * random input functions: :class:`GaussianRandomField1D`, :class:`ChebyshevRandomFunctions`,
   :func:`spectral_gaussian_field`;
 * data sets: :func:`antiderivative`, :func:`nonlinear_ode`, :func:`pendulum`,
-  :func:`diffusion_reaction`, :func:`burgers`, each cached on disk;
-* containers: :class:`OperatorData` (aligned and unaligned layouts), :class:`OperatorSplits`.
+  :func:`diffusion_reaction`, :func:`burgers` (DeepONet layouts), :func:`darcy`,
+  :func:`navier_stokes` (fields for FNOs), each cached on disk;
+* containers: :class:`OperatorData` (aligned and unaligned layouts), :class:`FieldData`
+  (``[N, C, n, n]`` fields), :class:`OperatorSplits`.
 
 Importing ``sciml.data`` does not import torch.
 """
 
 from .datasets import antiderivative, burgers, diffusion_reaction, nonlinear_ode, pendulum
-from .operator_data import OperatorData, OperatorSplits, cache_dir
+from .field_datasets import darcy, navier_stokes
+from .operator_data import FieldData, OperatorData, OperatorSplits, cache_dir
 from .random_fields import ChebyshevRandomFunctions, GaussianRandomField1D, RandomFunctions, spectral_gaussian_field
 
 __all__ = [
-    "ChebyshevRandomFunctions", "GaussianRandomField1D", "OperatorData", "OperatorSplits", "RandomFunctions",
-    "antiderivative", "burgers", "cache_dir", "diffusion_reaction", "nonlinear_ode", "pendulum", "spectral_gaussian_field",
+    "ChebyshevRandomFunctions", "FieldData", "GaussianRandomField1D", "OperatorData", "OperatorSplits", "RandomFunctions",
+    "antiderivative", "burgers", "cache_dir", "darcy", "diffusion_reaction", "navier_stokes", "nonlinear_ode", "pendulum", "spectral_gaussian_field",
 ]

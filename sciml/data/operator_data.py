@@ -15,7 +15,7 @@ from typing import Any
 from sciml._files import atomic_write
 from sciml.backend import array_namespace, to_backend, to_numpy
 
-__all__ = ["OperatorData", "OperatorSplits", "cache_dir", "cached"]
+__all__ = ["FieldData", "OperatorData", "OperatorSplits", "cache_dir", "cached"]
 
 
 @dataclass
@@ -78,11 +78,64 @@ _FIELDS = ("sensors", "branch", "grid", "grid_targets", "points", "targets")
 
 
 @dataclass
-class OperatorSplits:
-    """Training and test data of one data set, with the parameters that made them."""
+class FieldData:
+    """Input and output fields on a uniform 2D grid, channels first (the FNO layout).
 
-    train: OperatorData
-    test: OperatorData
+    Attributes
+    ----------
+    inputs : (N, C_in, n, n)
+    outputs : (N, C_out, n, n)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data import FieldData
+    >>> data = FieldData(np.zeros((4, 1, 8, 8)), np.ones((4, 2, 8, 8)))
+    >>> len(data), data.resolution, data.subsample(2).inputs.shape
+    (4, 8, (4, 1, 4, 4))
+    """
+
+    inputs: Any
+    outputs: Any
+
+    def __post_init__(self):
+        a, b = self.inputs, self.outputs
+        if a.ndim != 4 or b.ndim != 4:
+            raise ValueError(f"fields must have shape [N, C, n, n]; got {tuple(a.shape)} and {tuple(b.shape)}")
+        if a.shape[0] != b.shape[0] or tuple(a.shape[2:]) != tuple(b.shape[2:]):
+            raise ValueError(f"inputs {tuple(a.shape)} and outputs {tuple(b.shape)} differ in samples or grid")
+        for name in ("inputs", "outputs"):
+            xp = array_namespace(getattr(self, name))
+            if not bool(xp.all(xp.isfinite(getattr(self, name)))):
+                raise ValueError(f"{name} contain NaN or infinite values")
+
+    def __len__(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def resolution(self) -> int:
+        """Grid points per axis."""
+        return int(self.inputs.shape[-1])
+
+    def subsample(self, stride: int, offset: int = 0) -> FieldData:
+        """Every ``stride``-th point per axis, starting at ``offset``."""
+        index = (slice(None), slice(None), slice(offset, None, stride), slice(offset, None, stride))
+        return FieldData(self.inputs[index], self.outputs[index])
+
+    def to_backend(self, name: str) -> FieldData:
+        return FieldData(to_backend(self.inputs, name), to_backend(self.outputs, name))
+
+
+_KINDS = {"operator": (OperatorData, _FIELDS), "field": (FieldData, ("inputs", "outputs"))}
+
+
+@dataclass
+class OperatorSplits:
+    """Training and test data of one data set (:class:`OperatorData` or :class:`FieldData`),
+    with the parameters that made them."""
+
+    train: OperatorData | FieldData
+    test: OperatorData | FieldData
     params: dict
 
 
@@ -99,16 +152,19 @@ def _key(name: str, params: dict) -> str:
 def _write(path: Path, splits: OperatorSplits) -> None:
     import numpy as np
 
-    arrays = {f"{split}_{f}": to_numpy(getattr(getattr(splits, split), f)) for split in ("train", "test") for f in _FIELDS}
+    kind = "field" if isinstance(splits.train, FieldData) else "operator"
+    fields = _KINDS[kind][1]
+    arrays = {f"{split}_{f}": to_numpy(getattr(getattr(splits, split), f)) for split in ("train", "test") for f in fields}
     params = np.asarray(json.dumps(splits.params, default=str))
-    atomic_write(path, lambda f: np.savez(f, params=params, **arrays))  # a crash leaves no half-written entry
+    atomic_write(path, lambda f: np.savez(f, params=params, kind=np.asarray(kind), **arrays))  # a crash leaves no half-written entry
 
 
 def _read(path: Path, backend: str) -> OperatorSplits:
     import numpy as np
 
     with np.load(path, allow_pickle=False) as data:
-        parts = {split: OperatorData(*(data[f"{split}_{f}"] for f in _FIELDS)) for split in ("train", "test")}
+        cls, fields = _KINDS[str(data["kind"]) if "kind" in data.files else "operator"]
+        parts = {split: cls(*(data[f"{split}_{f}"] for f in fields)) for split in ("train", "test")}
         params = json.loads(str(data["params"]))
     splits = OperatorSplits(parts["train"], parts["test"], params)
     if backend != "numpy":

@@ -2,15 +2,16 @@
 are loaded on first access.
 
 * :class:`DeepONet` — branch/trunk networks, aligned and unaligned forms.
+* :class:`MGTFNO` — multigrid-patched, tensor-factorized FNO (neuraloperator).
 """
 
 from __future__ import annotations
 
 import importlib
 
-__all__ = ["DeepONet"]
+__all__ = ["DeepONet", "MGTFNO"]
 
-_LAZY = {"DeepONet": "sciml.operators.deeponet"}
+_LAZY = {"DeepONet": "sciml.operators.deeponet", "MGTFNO": "sciml.operators.mgtfno"}
 
 
 def __getattr__(name: str):

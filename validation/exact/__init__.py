@@ -17,7 +17,7 @@ array([0.   , 0.707, 1.   , 0.707, 0.   ])
 
 from ._base import ExactSolution
 from .burgers import BurgersShock, BurgersSine
-from .darcy import Darcy1D
+from .darcy import Darcy1D, DarcyManufactured
 from .heat import HeatFourierMode, HeatKernel
 from .navier_stokes import KolmogorovFlow, TaylorGreenVortex
 from .newton import GaussianChargePotential, PointChargePotential, newton_long_range, newton_short_range
@@ -31,6 +31,7 @@ __all__ = [
     "BurgersShock",
     "BurgersSine",
     "Darcy1D",
+    "DarcyManufactured",
     "ExactSolution",
     "GaussianChargePotential",
     "HeatFourierMode",
