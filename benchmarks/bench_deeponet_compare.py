@@ -26,6 +26,12 @@ def test_mse(model, data) -> float:
         return float(torch.mean((model.unaligned(branch, trunk) - target) ** 2))
 
 
+def trimmed_mse(prediction: torch.Tensor, target: torch.Tensor) -> float:
+    """The DeepONet reference code's test metric: the MSE without the worst 0.1 % squared errors."""
+    errors = torch.sort(((prediction - target) ** 2).reshape(-1)).values
+    return float(errors[: errors.numel() - errors.numel() // 1000].mean())
+
+
 def against_deepxde(steps: int) -> None:
     os.environ.setdefault("DDE_BACKEND", "pytorch")
     import deepxde as dde
@@ -69,7 +75,8 @@ class FullyConnected(torch.nn.Module):
 
 def against_fully_connected(steps: int) -> None:
     print(f"\n### DeepONet against a fully connected network [m + 1, 100, 100, 1], {steps} full-batch Adam steps\n")
-    print("| problem | DeepONet test MSE | FC test MSE | FC / DeepONet |\n|---|---|---|---|")
+    print("| problem | DeepONet test MSE | FC test MSE | FC / DeepONet | the same without the worst 0.1 % "
+          "(reference metric): DeepONet | FC | FC / DeepONet |\n|---|---|---|---|---|---|---|")
     for name, make in (("nonlinear ODE s' = -s² + u", nonlinear_ode), ("pendulum", pendulum)):
         data = make(10_000, 10_000, seed=0)
         torch.manual_seed(0)
@@ -81,9 +88,11 @@ def against_fully_connected(steps: int) -> None:
         fit(fc, (branch, trunk, target), steps=steps, progress=False)
         tb, tt, ts = (torch.as_tensor(a, dtype=torch.float32) for a in data.test.unaligned())
         with torch.no_grad():
-            fc_mse = float(torch.mean((fc(tb, tt) - ts) ** 2))
-        d_mse = test_mse(deeponet, data.test)
-        print(f"| {name} | {d_mse:.2e} | {fc_mse:.2e} | {fc_mse / d_mse:.1f} |")
+            fc_prediction, d_prediction = fc(tb, tt), deeponet.unaligned(tb, tt)
+        fc_mse, d_mse = float(torch.mean((fc_prediction - ts) ** 2)), float(torch.mean((d_prediction - ts) ** 2))
+        fc_trim, d_trim = trimmed_mse(fc_prediction, ts), trimmed_mse(d_prediction, ts)
+        print(f"| {name} | {d_mse:.2e} | {fc_mse:.2e} | {fc_mse / d_mse:.1f} | {d_trim:.2e} | {fc_trim:.2e} | "
+              f"{fc_trim / d_trim:.1f} |")
 
 
 def diffusion_reaction_error(steps: int) -> None:
@@ -100,11 +109,13 @@ def diffusion_reaction_error(steps: int) -> None:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--only", choices=("deepxde", "fully-connected", "diffusion-reaction"), default=None)
     args = parser.parse_args()
     torch.set_num_threads(2)
-    against_deepxde(args.steps)
-    against_fully_connected(args.steps)
-    diffusion_reaction_error(args.steps)
+    for name, run in (("deepxde", against_deepxde), ("fully-connected", against_fully_connected),
+                      ("diffusion-reaction", diffusion_reaction_error)):
+        if args.only in (None, name):
+            run(args.steps)
 
 
 if __name__ == "__main__":

@@ -320,8 +320,9 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
 def _registry() -> dict[str, Any]:
     from sciml.operators.deeponet import DeepONet
     from sciml.operators.mgtfno import MGTFNO
+    from solvers.dcdm_network import DCDMNet
 
-    return {"DeepONet": DeepONet, "MGTFNO": MGTFNO}
+    return {"DCDMNet": DCDMNet, "DeepONet": DeepONet, "MGTFNO": MGTFNO}
 
 
 def save(model: torch.nn.Module, path: str | Path) -> None:

@@ -1,0 +1,62 @@
+"""Train the DCDM networks shipped in ``solvers/pretrained`` (issue 7); rerun to reproduce them.
+
+* ``poisson2d``: 64² open-top box (walls, zero pressure at the top), exact eigenvectors of the
+  4096-unknown matrix, 4000 training and 400 held-out vectors (9x weight on the lower half of the
+  spectrum), Adam, batch 10.
+* ``poisson3d``: 32³ open-top box, 1500 Lanczos Ritz vectors (full reorthogonalisation), 2000 / 200
+  vectors, same loss.
+
+Both are trained on the empty box only; the obstacle geometries of ``bench_dcdm.py`` are unseen.
+Run ``.venv/bin/python benchmarks/train_dcdm.py [--which 2d|3d|both] [--steps N]``; checkpoints
+under ``benchmarks/.checkpoints`` let an interrupted run resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+
+from sciml.train import save
+from solvers.dcdm_training import train_dcdm
+from solvers.obstacles import box
+
+ROOT = Path(__file__).resolve().parent
+TARGET = ROOT.parent / "solvers" / "pretrained"
+
+SETTINGS = {
+    "2d": dict(name="poisson2d", shape=(64, 64), n_samples=4000, n_validation=400, n_ritz=None, steps=3000,
+               batch_size=10, lr=1e-3),
+    "3d": dict(name="poisson3d", shape=(32, 32, 32), n_samples=2000, n_validation=200, n_ritz=1500, steps=1500,
+               batch_size=4, lr=1e-3),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--which", choices=("2d", "3d", "both"), default="both")
+    parser.add_argument("--steps", type=int, default=None, help="override the number of Adam steps")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    for key in (("2d", "3d") if args.which == "both" else (args.which,)):
+        s = dict(SETTINGS[key])
+        if args.steps:
+            s["steps"] = args.steps
+        start = time.perf_counter()
+        operator = box(s["shape"]).operator().to_sparse()
+        model, history = train_dcdm(operator, s["shape"], n_samples=s["n_samples"], n_validation=s["n_validation"],
+                                    n_ritz=s["n_ritz"], steps=s["steps"], batch_size=s["batch_size"], lr=s["lr"],
+                                    seed=0, progress=False, eval_every=250,
+                                    checkpoint=ROOT / ".checkpoints" / f"dcdm-{s['name']}-{s['steps']}.pt")
+        TARGET.mkdir(exist_ok=True)
+        save(model, TARGET / f"{s['name']}.pt")
+        print(f"- {s['name']}: {model.n_parameters:,} parameters, {s['steps']} steps in "
+              f"{time.perf_counter() - start:.0f} s; held-out loss "
+              + ", ".join(f"{e:.3f}@{k}" for k, e in zip(history.test_step, history.test_error)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The DCDM network (Kaneda et al., ICML 2023): a U-shaped residual CNN approximating ``A⁻¹``.
+
+3×3 (2D) or 3×3×3 (3D) convolutions with ``channels`` feature maps: a linear first convolution,
+``fine`` residual convolutions at full resolution (``x = relu(conv(x)) + x``), one average-pooling
+level with ``coarse`` residual convolutions, upsampling by 2 plus the full-resolution skip,
+``after`` residual convolutions and a per-cell linear map to one channel.  Fully convolutional:
+a model trained on one grid runs on any grid with even sizes.  Imports torch (load it lazily).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["DCDMNet"]
+
+
+class DCDMNet(nn.Module):
+    """U-shaped residual CNN of the deep conjugate direction method.
+
+    Parameters
+    ----------
+    dim : 2 or 3
+        Grid dimension.
+    channels : int
+        Feature maps of every convolution (16 in the paper).
+    fine, coarse, after : int
+        Residual convolutions before pooling, at half resolution, and after upsampling (the
+        paper's 64³ model: 4 / 6 / 4 counting the first convolution among the fine ones).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from solvers.dcdm_network import DCDMNet
+    >>> net = DCDMNet(2)
+    >>> net(torch.randn(3, 1, 16, 24)).shape, net.n_parameters
+    (torch.Size([3, 1, 16, 24]), 30337)
+    """
+
+    def __init__(self, dim: int = 2, *, channels: int = 16, fine: int = 3, coarse: int = 6, after: int = 4):
+        super().__init__()
+        if dim not in (2, 3):
+            raise ValueError(f"dim must be 2 or 3, got {dim}")
+        if min(int(channels), int(coarse)) < 1 or min(int(fine), int(after)) < 0:
+            raise ValueError("channels and coarse must be >= 1, fine and after >= 0")
+        self.config = {"dim": int(dim), "channels": int(channels), "fine": int(fine), "coarse": int(coarse),
+                       "after": int(after)}
+        self.dim = int(dim)
+        conv = nn.Conv2d if dim == 2 else nn.Conv3d
+
+        def block(n):
+            return nn.ModuleList([conv(channels, channels, 3, padding=1) for _ in range(n)])
+
+        self.first = conv(1, channels, 3, padding=1)
+        self.fine, self.coarse, self.after = block(fine), block(coarse), block(after)
+        self.pool = (nn.AvgPool2d if dim == 2 else nn.AvgPool3d)(2)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.last = conv(channels, 1, 1)
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    @staticmethod
+    def _residual(layers, h):
+        for layer in layers:
+            h = torch.relu(layer(h)) + h
+        return h
+
+    def forward(self, r: torch.Tensor) -> torch.Tensor:
+        """Map residuals ``[B, 1, *grid]`` (even sizes) to search directions of the same shape."""
+        if r.ndim != self.dim + 2 or r.shape[1] != 1:
+            raise ValueError(f"input has shape {tuple(r.shape)}; this {self.dim}D model expects [B, 1] + "
+                             f"{self.dim} grid axes")
+        if any(n % 2 for n in r.shape[2:]):
+            raise ValueError(f"grid sizes must be even (one pooling level), got {tuple(r.shape[2:])}")
+        h = self._residual(self.fine, self.first(r))
+        coarse = self._residual(self.coarse, self.pool(h))
+        h = self._residual(self.after, self.up(coarse) + h)
+        return self.last(h)

@@ -1,0 +1,360 @@
+"""The Poisson (pressure) operator on a cell grid with solid obstacles, and a few geometries.
+
+Cells are fluid or solid.  On fluid cells the operator is the 5-point (2D) or 7-point (3D)
+``-Δ_h``; a face between a fluid and a solid cell is a wall (no flux, Neumann), and each face of
+the domain is a wall (``"neumann"``) or open (``"dirichlet"``, pressure 0 through a ghost cell,
+as in :class:`solvers.Laplacian`).  Solid cells are kept as identity rows (vectors live on the
+full grid, solid entries zero) or removed (:meth:`ObstacleLaplacian.to_sparse` with
+``solid_rows="remove"``).  A fluid region with no open face is pure Neumann and singular: the
+constructor names it and refuses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sciml.backend import array_namespace, namespace_for, scipy_like
+
+__all__ = ["Geometry", "ObstacleLaplacian", "box", "box_with_ball", "open_tank", "random_boxes", "smooth_rhs"]
+
+_KINDS = ("dirichlet", "neumann")
+
+
+def _sides(bc, dim: int) -> tuple[tuple[str, str], ...]:
+    """Normalise ``bc`` to one ``(low, high)`` pair per axis."""
+    if isinstance(bc, str):
+        bc = (bc,) * dim
+    bc = tuple(bc)
+    if len(bc) != dim:
+        raise ValueError(f"bc has {len(bc)} entries for a {dim}-dimensional grid")
+    pairs = []
+    for item in bc:
+        pair = (item, item) if isinstance(item, str) else tuple(item)
+        if len(pair) != 2 or any(str(k).lower() not in _KINDS for k in pair):
+            raise ValueError(f"each axis needs 'dirichlet' or 'neumann' (or a (low, high) pair of them), got {item!r}")
+        pairs.append(tuple(str(k).lower() for k in pair))
+    return tuple(pairs)
+
+
+def _index(axis: int, dim: int, sl: slice) -> tuple:
+    out = [slice(None)] * dim
+    out[axis] = sl
+    return tuple(out)
+
+
+class ObstacleLaplacian:
+    """``-Δ_h`` on the fluid cells of a 2D or 3D grid, identity rows on solid cells.
+
+    Parameters
+    ----------
+    solid : bool array of shape ``grid_shape``
+        True on solid cells (numpy or cupy; the operator lives on that backend).
+    bc : str, or per axis a str or a ``(low, high)`` pair
+        ``"dirichlet"`` (open, ``p = 0``) or ``"neumann"`` (wall) on the domain faces.
+    domain : sequence of (a, b), optional
+        The box (unit box by default); spacing ``(b - a) / n`` per axis.
+
+    Attributes
+    ----------
+    grid_shape, shape, size, spacing, ndim
+        As for :class:`solvers.Laplacian`.
+    solid, fluid : arrays
+        Boolean / float masks on the grid.
+
+    Raises
+    ------
+    ValueError
+        A fluid region without an open (Dirichlet) face: the system is singular.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ObstacleLaplacian
+    >>> solid = np.zeros((4, 4), dtype=bool); solid[1:3, 1:3] = True
+    >>> A = ObstacleLaplacian(solid, bc="dirichlet")
+    >>> M = A.to_sparse()
+    >>> M[5, 5], M[0, 0] * 16 ** -1          # a solid cell is an identity row; a corner has 2 walls... of the domain
+    (1.0, 6.0)
+    """
+
+    def __init__(self, solid: Any, *, bc: Any = "dirichlet", domain: Sequence[tuple[float, float]] | None = None):
+        xp = array_namespace(solid)
+        solid = xp.asarray(solid)
+        if solid.dtype != xp.bool:
+            raise TypeError(f"solid must be a boolean mask, got dtype {solid.dtype}")
+        self.grid_shape = tuple(int(n) for n in solid.shape)
+        dim = len(self.grid_shape)
+        if dim not in (2, 3) or min(self.grid_shape) < 2:
+            raise ValueError(f"solid must be a 2D or 3D mask with >= 2 cells per axis, got {self.grid_shape}")
+        box = ((0.0, 1.0),) * dim if domain is None else tuple((float(a), float(b)) for a, b in domain)
+        if len(box) != dim or not all(b > a for a, b in box):
+            raise ValueError(f"domain must be {dim} intervals (a, b) with a < b, got {domain}")
+        self.domain = box
+        self.bc = _sides(bc, dim)
+        self.spacing = tuple((b - a) / n for (a, b), n in zip(box, self.grid_shape))
+        self.size = math.prod(self.grid_shape)
+        self.shape = (self.size, self.size)
+        self.solid = solid
+        self.fluid = xp.astype(~solid, xp.float64)
+        if not bool(xp.any(~solid)):
+            raise ValueError("every cell is solid: there is no fluid to solve for")
+        self._faces = [self._face_coefficients(axis) for axis in range(dim)]
+        self._check_components()
+
+    @property
+    def ndim(self) -> int:
+        return len(self.grid_shape)
+
+    def __repr__(self) -> str:
+        return f"ObstacleLaplacian(shape={self.grid_shape}, solid cells={int(self.n_solid)}, bc={self.bc})"
+
+    @property
+    def n_solid(self) -> int:
+        xp = array_namespace(self.solid)
+        return int(xp.sum(xp.astype(self.solid, xp.int64)))
+
+    def _face_coefficients(self, axis: int):
+        """``n + 1`` face weights along ``axis``: 1 between two fluid cells, 2 on an open domain face of
+        a fluid cell (ghost at distance h/2), 0 at walls and next to solids."""
+        xp = array_namespace(self.fluid)
+        f, d, n = self.fluid, self.ndim, self.grid_shape[axis]
+        inner = f[_index(axis, d, slice(0, n - 1))] * f[_index(axis, d, slice(1, n))]
+        low, high = self.bc[axis]
+        left = (2.0 if low == "dirichlet" else 0.0) * f[_index(axis, d, slice(0, 1))]
+        right = (2.0 if high == "dirichlet" else 0.0) * f[_index(axis, d, slice(n - 1, n))]
+        return xp.concat([left, inner, right], axis=axis)
+
+    def _check_components(self) -> None:
+        import numpy as np
+        from scipy import ndimage
+
+        from sciml.backend import to_numpy
+
+        fluid = ~to_numpy(self.solid)
+        labels, count = ndimage.label(fluid)  # face connectivity
+        open_cells = np.zeros_like(fluid)
+        for axis, (low, high) in enumerate(self.bc):
+            n = self.grid_shape[axis]
+            if low == "dirichlet":
+                open_cells[_index(axis, self.ndim, slice(0, 1))] = True
+            if high == "dirichlet":
+                open_cells[_index(axis, self.ndim, slice(n - 1, n))] = True
+        touching = set(np.unique(labels[open_cells & fluid]).tolist()) - {0}
+        closed = [k for k in range(1, count + 1) if k not in touching]
+        if closed:
+            first = [tuple(int(i) for i in np.argwhere(labels == k)[0]) for k in closed[:3]]
+            raise ValueError(f"{len(closed)} of {count} fluid region(s) touch no open (Dirichlet) face, so the "
+                             f"system is singular (pure Neumann); e.g. the region containing cell(s) {first}. "
+                             "Open a domain face (bc='dirichlet' on a side) or fill the enclosed region with solid.")
+
+    # -- apply ---------------------------------------------------------------------------
+    def matvec(self, u: Any) -> Any:
+        """Apply the operator on the full grid (``grid_shape`` or flat); solid rows return ``u``."""
+        xp = array_namespace(u)
+        flat = tuple(u.shape) == (self.size,)
+        if not flat and tuple(u.shape) != self.grid_shape:
+            raise ValueError(f"u has shape {tuple(u.shape)}; expected {self.grid_shape} or ({self.size},)")
+        v = xp.reshape(u, self.grid_shape) if flat else u
+        d, out = self.ndim, None
+        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
+            zero = xp.zeros_like(v[_index(axis, d, slice(0, 1))])
+            padded = xp.concat([zero, v, zero], axis=axis)
+            flux = self._faces[axis] * (padded[_index(axis, d, slice(1, n + 2))] - padded[_index(axis, d, slice(0, n + 1))])
+            term = -(flux[_index(axis, d, slice(1, n + 1))] - flux[_index(axis, d, slice(0, n))]) / (h * h)
+            out = term if out is None else out + term
+        out = out + xp.astype(self.solid, v.dtype) * v
+        return xp.reshape(out, (self.size,)) if flat else out
+
+    __call__ = matvec
+
+    def __matmul__(self, u: Any) -> Any:
+        return self.matvec(u)
+
+    def diagonal(self, *, backend: str | None = None) -> Any:
+        """The diagonal as a flat array (1 on solid rows)."""
+        from sciml.backend import to_backend
+
+        xp = array_namespace(self.fluid)
+        d, diag = self.ndim, None
+        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
+            faces = self._faces[axis]
+            term = (faces[_index(axis, d, slice(0, n))] + faces[_index(axis, d, slice(1, n + 1))]) / (h * h)
+            diag = term if diag is None else diag + term
+        diag = xp.reshape(diag + (1.0 - self.fluid), (self.size,))
+        return diag if backend is None else to_backend(diag, backend)
+
+    # -- assembly --------------------------------------------------------------------------
+    def to_sparse(self, *, solid_rows: str = "identity", backend: str | None = None, format: str = "csr"):
+        """Assemble on scipy (numpy masks) or cupyx (cupy masks).
+
+        ``solid_rows="identity"`` gives the full-grid matrix; ``"remove"`` the fluid-only system
+        (order: the fluid cells of the flattened grid, see :meth:`fluid_indices`).
+        """
+        import numpy as np
+        import scipy.sparse as sp
+
+        from sciml.backend import backend_name, to_numpy
+
+        backend = backend_name(self.fluid) if backend is None else backend
+        if solid_rows not in ("identity", "remove"):
+            raise ValueError(f"solid_rows must be 'identity' or 'remove', got {solid_rows!r}")
+        index = np.arange(self.size).reshape(self.grid_shape)
+        rows, cols, vals = [index.ravel()], [index.ravel()], [to_numpy(self.diagonal())]
+        d = self.ndim
+        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
+            weight = to_numpy(self._faces[axis])[_index(axis, d, slice(1, n))].ravel() / (h * h)
+            lo, hi = index[_index(axis, d, slice(0, n - 1))].ravel(), index[_index(axis, d, slice(1, n))].ravel()
+            keep = weight != 0
+            rows += [lo[keep], hi[keep]]
+            cols += [hi[keep], lo[keep]]
+            vals += [-weight[keep], -weight[keep]]
+        matrix = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=self.shape).tocsr()
+        if solid_rows == "remove":
+            keep = self.fluid_indices()
+            matrix = matrix[keep][:, keep]
+        if backend == "cupy":
+            matrix = scipy_like(namespace_for("cupy")).sparse.csr_matrix(matrix)
+        return matrix.asformat(format)
+
+    def fluid_indices(self):
+        """Flat indices (numpy) of the fluid cells, the unknowns of the reduced system."""
+        import numpy as np
+
+        from sciml.backend import to_numpy
+
+        return np.flatnonzero(~to_numpy(self.solid).ravel())
+
+    def cell_centers(self, *, backend: str | None = None) -> tuple[Any, ...]:
+        """Cell-centre coordinates, one broadcastable array per axis."""
+        from sciml.backend import backend_name
+
+        xp = namespace_for(backend_name(self.fluid) if backend is None else backend)
+        coords = []
+        for axis, ((a, _), n, h) in enumerate(zip(self.domain, self.grid_shape, self.spacing)):
+            shape = [1] * self.ndim
+            shape[axis] = n
+            coords.append(xp.reshape(a + (xp.arange(n, dtype=xp.float64) + 0.5) * h, tuple(shape)))
+        return tuple(coords)
+
+
+# -- geometries -----------------------------------------------------------------------------
+@dataclass
+class Geometry:
+    """A solid mask, boundary conditions and a name; :meth:`operator` builds the matrix-free operator."""
+
+    name: str
+    solid: Any
+    bc: tuple
+
+    def operator(self, *, backend: str = "numpy") -> ObstacleLaplacian:
+        from sciml.backend import to_backend
+
+        return ObstacleLaplacian(to_backend(self.solid, backend), bc=self.bc)
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        return tuple(self.solid.shape)
+
+
+def _grid(shape: Sequence[int]):
+    import numpy as np
+
+    shape = tuple(int(n) for n in shape)
+    if len(shape) not in (2, 3) or min(shape) < 4:
+        raise ValueError(f"shape must have 2 or 3 axes with >= 4 cells each, got {shape}")
+    centres = [(np.arange(n) + 0.5) / n for n in shape]
+    return shape, np.meshgrid(*centres, indexing="ij")
+
+
+def _open_top(dim: int, open_top: bool) -> tuple:
+    """Walls everywhere; the high side of the last axis is open when ``open_top``."""
+    walls = [("neumann", "neumann")] * dim
+    if open_top:
+        walls[-1] = ("neumann", "dirichlet")
+    else:
+        walls = [("dirichlet", "dirichlet")] * dim
+    return tuple(walls)
+
+
+def box(shape: Sequence[int], *, open_top: bool = True) -> Geometry:
+    """The empty box: walls on every side and an open top (the last axis points up), or
+    ``open_top=False`` for zero pressure on every face.
+
+    Examples
+    --------
+    >>> from solvers.obstacles import box
+    >>> g = box((8, 8)); g.bc, int(g.solid.sum())
+    ((('neumann', 'neumann'), ('neumann', 'dirichlet')), 0)
+    """
+    import numpy as np
+
+    shape, _ = _grid(shape)
+    return Geometry("box", np.zeros(shape, dtype=bool), _open_top(len(shape), open_top))
+
+
+def box_with_ball(shape: Sequence[int], *, center: Sequence[float] | None = None, radius: float = 0.2,
+                  open_top: bool = True) -> Geometry:
+    """The box with a solid disc (2D) or sphere (3D) of ``radius`` (unit-box lengths), centred at
+    ``center`` (the middle by default)."""
+    shape, coords = _grid(shape)
+    center = (0.5,) * len(shape) if center is None else tuple(float(c) for c in center)
+    if len(center) != len(shape) or not radius > 0:
+        raise ValueError("center needs one coordinate per axis and radius must be > 0")
+    distance = sum((c - x0) ** 2 for c, x0 in zip(coords, center))
+    return Geometry("disc" if len(shape) == 2 else "sphere", distance <= radius**2, _open_top(len(shape), open_top))
+
+
+def random_boxes(shape: Sequence[int], *, n_boxes: int = 4, size: tuple[float, float] = (0.1, 0.3), seed: int = 0,
+                 open_top: bool = True) -> Geometry:
+    """The box with ``n_boxes`` axis-aligned solid boxes of random position and edge length in ``size``."""
+    import numpy as np
+
+    shape, coords = _grid(shape)
+    rng = np.random.default_rng(seed)
+    solid = np.zeros(shape, dtype=bool)
+    for _ in range(int(n_boxes)):
+        edges = rng.uniform(*size, len(shape))
+        low = rng.uniform(0.05, 0.95 - edges)
+        inside = np.ones(shape, dtype=bool)
+        for c, lo, e in zip(coords, low, edges):
+            inside &= (c >= lo) & (c <= lo + e)
+        solid |= inside
+    return Geometry("random-boxes", solid, _open_top(len(shape), open_top))
+
+
+def open_tank(shape: Sequence[int], *, wall: int = 2) -> Geometry:
+    """A tank: solid walls ``wall`` cells thick on the sides and the bottom, open at the top."""
+    import numpy as np
+
+    shape, _ = _grid(shape)
+    solid = np.zeros(shape, dtype=bool)
+    w = int(wall)
+    if not 1 <= w < min(shape) // 2:
+        raise ValueError(f"wall must be between 1 and half the grid, got {wall}")
+    for axis in range(len(shape) - 1):
+        solid[_index(axis, len(shape), slice(0, w))] = True
+        solid[_index(axis, len(shape), slice(shape[axis] - w, None))] = True
+    solid[_index(len(shape) - 1, len(shape), slice(0, w))] = True
+    return Geometry("tank", solid, _open_top(len(shape), True))
+
+
+def smooth_rhs(geometry: Geometry, *, sigma_cells: float | None = None, center: Sequence[float] | None = None,
+               backend: str = "numpy"):
+    """A smooth right-hand side: a Gaussian of width ``sigma_cells`` (``n/16`` by default) centred at
+    ``center`` (default: a quarter below the top and a quarter from the low side across, off the
+    symmetry axes of the geometries), zero on solid cells."""
+    import numpy as np
+
+    from sciml.backend import to_backend
+
+    shape, coords = _grid(geometry.grid_shape)
+    n = min(shape)
+    sigma = (n / 16 if sigma_cells is None else float(sigma_cells)) / n
+    center = tuple([0.25] * (len(shape) - 1) + [0.75]) if center is None else tuple(center)
+    bump = np.exp(-sum((c - x0) ** 2 for c, x0 in zip(coords, center)) / (2 * sigma**2))
+    bump[np.asarray(geometry.solid)] = 0.0
+    return to_backend(bump, backend)
