@@ -29,7 +29,7 @@ def main():
     parser.add_argument("--n-train", type=int, default=400)
     parser.add_argument("--n-test", type=int, default=50)
     parser.add_argument("--t-final", type=float, default=15.0)
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

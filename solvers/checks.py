@@ -188,25 +188,30 @@ def _navier_stokes_kolmogorov(backend: str) -> CheckOutcome:
 def _dcdm_poisson(backend: str) -> CheckOutcome:
     import numpy as np
 
-    from solvers import ObstacleLaplacian, cg, dcdm, load_pretrained
+    from solvers import Laplacian, ObstacleLaplacian, cg, dcdm, load_pretrained
 
     xp = namespace_for(backend)
-    problem = exact.PoissonSineMode(2, modes=(1, 2))
+    problem = exact.PoissonManufactured(2)  # non-separable, inhomogeneous Dirichlet data
     n = 64
     A = ObstacleLaplacian(xp.zeros((n, n), dtype=xp.bool), bc="dirichlet")
     x, y = A.cell_centers()
-    f = xp.reshape(xp.broadcast_to(problem.source(x, y), (n, n)), (-1,))
+    rhs = xp.broadcast_to(problem.source(x, y), (n, n)) + Laplacian((n, n)).boundary_rhs(problem.boundary,
+                                                                                         backend=backend)
+    f = xp.reshape(rhs, (-1,))
     model = load_pretrained("poisson2d", device="cuda" if backend == "cupy" else "cpu")
     u, info = dcdm(A, f, model=model, grid_shape=(n, n), rtol=1e-8)
     _, plain = cg(A, f, rtol=1e-8)
-    reference = xp.reshape(problem.solution(x, y), (-1,))
+    reference = xp.reshape(xp.broadcast_to(problem.solution(x, y), (n, n)), (-1,))
     error = relative_l2(u, reference)
     direct = relative_l2(xp.asarray(np.linalg.solve(A.to_sparse(backend="numpy").toarray(), to_numpy(f))), reference)
-    ok = info.converged and info.iterations < plain.iterations and error <= 1.01 * direct
-    return CheckOutcome(error=error if ok else float("inf"), tolerance=1.01 * direct, measure="relative L2 to exact",
-                        details=f"pretrained poisson2d on sin(πx) sin(2πy), 64² Dirichlet box, rtol 1e-8: DCDM "
-                                f"{info.iterations} iterations ({info.fallbacks} fallbacks), CG {plain.iterations}; "
-                                f"discretisation error of the direct solve {direct:.3e}")
+    faster = info.converged and info.iterations < plain.iterations
+    return CheckOutcome(error=error if faster else float("inf"), tolerance=1.01 * direct,
+                        measure="relative L2 to exact",
+                        details=f"pretrained poisson2d (trained on the open-top box) on the manufactured solution "
+                                f"1/(1 + α|x - c|²), 64² Dirichlet box, rtol 1e-8: DCDM {info.iterations} iterations "
+                                f"({info.fallbacks} fallbacks), CG {plain.iterations}; the direct solve's "
+                                f"discretisation error is {direct:.3e} (tolerance 1.01x that; error shown as inf if "
+                                f"DCDM did not converge in fewer iterations than CG)")
 
 
 def register(registry: CheckRegistry) -> None:

@@ -125,12 +125,14 @@ def dcdm_loss(A) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
 def train_dcdm(A, grid_shape: tuple[int, ...], *, model: DCDMNet | None = None, n_samples: int = 4000,
                n_validation: int = 400, n_ritz: int | None = None, steps: int = 3000, batch_size: int = 10,
                lr: float = 1e-3, seed: int = 0, checkpoint: Any = None, progress: bool | None = None,
-               device: str = "cpu", eval_every: int = 500, fluid: np.ndarray | None = None):
+               device: str = "cpu", eval_every: int = 500, fluid: np.ndarray | None = None,
+               schedule: Any = ("cosine",)):
     """Train a :class:`DCDMNet` on the matrix ``A`` (scipy sparse, full grid) of ``grid_shape``.
 
     Training and validation vectors are drawn independently (different seeds) from the same
     Ritz basis, so the validation loss is measured on vectors never trained on.  ``fluid`` (0/1
-    per cell) zeroes solid cells of the vectors when ``A`` has any.
+    per cell) zeroes solid cells of the vectors when ``A`` has any.  ``schedule`` is passed to
+    :func:`sciml.train.fit` (cosine decay of the learning rate by default).
 
     Returns
     -------
@@ -156,6 +158,6 @@ def train_dcdm(A, grid_shape: tuple[int, ...], *, model: DCDMNet | None = None, 
     train_t = torch.as_tensor(train).reshape(shape)
     valid_t = torch.as_tensor(validation).reshape(shape)
     history = fit(model, (train_t, train_t), (valid_t, valid_t), steps=steps, batch_size=batch_size, lr=lr,
-                  loss=dcdm_loss(A), seed=seed, checkpoint=checkpoint, progress=progress, eval_every=eval_every,
+                  schedule=schedule, loss=dcdm_loss(A), seed=seed, checkpoint=checkpoint, progress=progress, eval_every=eval_every,
                   checkpoint_every=eval_every)
     return model, history

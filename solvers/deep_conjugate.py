@@ -127,7 +127,7 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     >>> geometry = box((64, 64))
     >>> A, b = geometry.operator(), smooth_rhs(geometry).ravel()
     >>> x, info = dcdm(A, b, model=load_pretrained("poisson2d"), grid_shape=(64, 64), rtol=1e-6)
-    >>> info.converged, info.iterations < 60
+    >>> info.converged, info.iterations < 100      # CG needs 267
     (True, True)
     """
     xp = array_namespace(b)

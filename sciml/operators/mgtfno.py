@@ -6,7 +6,12 @@ field into ``2^L × 2^L`` patches (with circular padding) and stacks, on the cha
 ``L`` coarser co-centred views (so the FNO sees ``C·(L+1)`` channels); a ``FNO`` with factorized
 (Tucker, CP, TT) or dense spectral weights maps the patches; the patches are unpadded and
 stitched back.  ``levels=0`` is the plain (T)FNO on the whole domain.  Because the forward
-always returns stitched fields, :func:`sciml.train.fit` trains it like any other model.
+always returns stitched fields, :func:`sciml.train.fit` trains it like any other model (so
+neuraloperator's ``stitching=False`` training mode, a loss per patch, is not offered).
+
+For non-periodic problems each field also gets two channels with the absolute coordinates
+before patching (``coordinates=True``): the patches are circularly padded, and without them a
+patch cannot tell where the domain boundary is.
 """
 
 from __future__ import annotations
