@@ -46,14 +46,18 @@ def main():
     parser.add_argument("--n-test", type=int, default=100)
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--train-only", choices=("FNO", "TFNO", "MG-TFNO", "TFNO-coarse"), default=None,
+                        help="train one model into its checkpoint and stop (to train models in parallel "
+                             "processes); a later full run reads the finished checkpoints and prints the table")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     n = args.resolution
 
-    start = time.perf_counter()
-    darcy(args.n_train, 0 + 1, n, seed=123, cache=False)
-    print(f"- data generation: {args.n_train + 1} Darcy samples at {n}² in {time.perf_counter() - start:.1f} s "
-          "(target: 1000 in < 60 s)")
+    if args.train_only is None:
+        start = time.perf_counter()
+        darcy(args.n_train, 0 + 1, n, seed=123, cache=False)
+        print(f"- data generation: {args.n_train + 1} Darcy samples at {n}² in {time.perf_counter() - start:.1f} s "
+              "(target: 1000 in < 60 s)")
     data = darcy(args.n_train, args.n_test, n, seed=0)
     tag = f"{n}-{args.n_train}-{args.epochs}"
     models = {
@@ -61,6 +65,14 @@ def main():
         "TFNO (Tucker, rank 0.05)": MGTFNO(12, 1, 1, 32, rank=0.05, seed=0),
         "MG-TFNO (levels 1, padding 1/16)": MGTFNO(12, 1, 1, 32, rank=0.05, levels=1, padding_fraction=1 / 16, seed=0),
     }
+    if args.train_only == "TFNO-coarse":
+        train("TFNO-coarse", MGTFNO(12, 1, 1, 32, rank=0.05, seed=0), darcy(args.n_train, args.n_test, n // 2, seed=0),
+              args.epochs, f"{n // 2}-{args.n_train}-{args.epochs}")
+        return
+    if args.train_only is not None:
+        name = next(k for k in models if k.split()[0] == args.train_only)
+        train(args.train_only, models[name], data, args.epochs, tag)
+        return
     rows = []
     for name, model in models.items():
         per_epoch = train(name.split()[0], model, data, args.epochs, tag)

@@ -18,6 +18,9 @@ from typing import Any
 
 from sciml.backend import array_namespace, namespace_for, scipy_like
 
+from .operators import _divergence_form, _grid_function
+from .operators import _slice as _index
+
 __all__ = ["Geometry", "ObstacleLaplacian", "box", "box_with_ball", "open_tank", "random_boxes", "smooth_rhs"]
 
 _KINDS = ("dirichlet", "neumann")
@@ -37,12 +40,6 @@ def _sides(bc, dim: int) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"each axis needs 'dirichlet' or 'neumann' (or a (low, high) pair of them), got {item!r}")
         pairs.append(tuple(str(k).lower() for k in pair))
     return tuple(pairs)
-
-
-def _index(axis: int, dim: int, sl: slice) -> tuple:
-    out = [slice(None)] * dim
-    out[axis] = sl
-    return tuple(out)
 
 
 class ObstacleLaplacian:
@@ -155,18 +152,8 @@ class ObstacleLaplacian:
     # -- apply ---------------------------------------------------------------------------
     def matvec(self, u: Any) -> Any:
         """Apply the operator on the full grid (``grid_shape`` or flat); solid rows return ``u``."""
-        xp = array_namespace(u)
-        flat = tuple(u.shape) == (self.size,)
-        if not flat and tuple(u.shape) != self.grid_shape:
-            raise ValueError(f"u has shape {tuple(u.shape)}; expected {self.grid_shape} or ({self.size},)")
-        v = xp.reshape(u, self.grid_shape) if flat else u
-        d, out = self.ndim, None
-        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
-            zero = xp.zeros_like(v[_index(axis, d, slice(0, 1))])
-            padded = xp.concat([zero, v, zero], axis=axis)
-            flux = self._faces[axis] * (padded[_index(axis, d, slice(1, n + 2))] - padded[_index(axis, d, slice(0, n + 1))])
-            term = -(flux[_index(axis, d, slice(1, n + 1))] - flux[_index(axis, d, slice(0, n))]) / (h * h)
-            out = term if out is None else out + term
+        xp, v, flat = _grid_function(u, self.size, self.grid_shape)
+        out = _divergence_form(xp, v, self._faces, self.spacing, [False] * self.ndim)
         out = out + xp.astype(self.solid, v.dtype) * v
         return xp.reshape(out, (self.size,)) if flat else out
 

@@ -41,6 +41,33 @@ def _slice(axis: int, dim: int, sl: slice) -> tuple:
     return tuple(index)
 
 
+def _grid_function(u: Any, size: int, grid_shape: tuple[int, ...]):
+    """``(xp, u on the grid, whether u came flat)``; a shape error names both accepted shapes."""
+    xp = array_namespace(u)
+    flat = tuple(u.shape) == (size,)
+    if not flat and tuple(u.shape) != grid_shape:
+        raise ValueError(f"u has shape {tuple(u.shape)}; expected {grid_shape} or ({size},)")
+    return xp, (xp.reshape(u, grid_shape) if flat else u), flat
+
+
+def _divergence_form(xp, v, faces, spacing, periodic):
+    """``-Σ_axes (F_{i+1/2} - F_{i-1/2}) / h²`` with fluxes ``F = faces · (v_right - v_left)`` on the
+    ``n + 1`` faces per axis; ghost values are 0 (boundary data enter through ``faces``) or, on
+    periodic axes, the cell across the wrap."""
+    d, out = v.ndim, None
+    for axis, (face, h, wrap) in enumerate(zip(faces, spacing, periodic)):
+        n = v.shape[axis]
+        if wrap:
+            left, right = v[_slice(axis, d, slice(n - 1, n))], v[_slice(axis, d, slice(0, 1))]
+        else:
+            left = right = xp.zeros_like(v[_slice(axis, d, slice(0, 1))])
+        padded = xp.concat([left, v, right], axis=axis)
+        flux = face * (padded[_slice(axis, d, slice(1, n + 2))] - padded[_slice(axis, d, slice(0, n + 1))])
+        term = -(flux[_slice(axis, d, slice(1, n + 1))] - flux[_slice(axis, d, slice(0, n))]) / (h * h)
+        out = term if out is None else out + term
+    return out
+
+
 class Laplacian:
     """Negative Laplacian ``-Δ_h`` on a cell-centred grid, matrix-free or assembled.
 
@@ -147,11 +174,7 @@ class Laplacian:
         ``u`` has shape ``grid_shape`` or ``(N,)``; the result has the same shape and
         backend.
         """
-        xp = array_namespace(u)
-        flat = tuple(u.shape) == (self.size,)
-        if not flat and tuple(u.shape) != self.grid_shape:
-            raise ValueError(f"u has shape {tuple(u.shape)}; expected {self.grid_shape} or ({self.size},)")
-        v = xp.reshape(u, self.grid_shape) if flat else u
+        xp, v, flat = _grid_function(u, self.size, self.grid_shape)
         d = self.ndim
         out = None
         for axis, (n, h, bc) in enumerate(zip(self.grid_shape, self.spacing, self.bc)):
@@ -326,23 +349,9 @@ class DiffusionOperator(Laplacian):
 
     def matvec(self, u: Any) -> Any:
         """Apply ``-∇·(a∇u)`` (homogeneous boundary conditions); shapes as :meth:`Laplacian.matvec`."""
-        xp = array_namespace(u)
-        flat = tuple(u.shape) == (self.size,)
-        if not flat and tuple(u.shape) != self.grid_shape:
-            raise ValueError(f"u has shape {tuple(u.shape)}; expected {self.grid_shape} or ({self.size},)")
-        v = xp.reshape(u, self.grid_shape) if flat else u
-        d = self.ndim
-        out = None
-        for axis, (n, h, bc) in enumerate(zip(self.grid_shape, self.spacing, self.bc)):
-            if bc == "periodic":
-                left, right = v[_slice(axis, d, slice(n - 1, n))], v[_slice(axis, d, slice(0, 1))]
-            else:  # the Dirichlet ghost enters through the doubled face coefficient, Neumann has none
-                left = right = xp.zeros_like(v[_slice(axis, d, slice(0, 1))])
-            padded = xp.concat([left, v, right], axis=axis)
-            flux = self.face_coefficients(axis) * (padded[_slice(axis, d, slice(1, n + 2))]
-                                                   - padded[_slice(axis, d, slice(0, n + 1))])
-            term = -(flux[_slice(axis, d, slice(1, n + 1))] - flux[_slice(axis, d, slice(0, n))]) / (h * h)
-            out = term if out is None else out + term
+        xp, v, flat = _grid_function(u, self.size, self.grid_shape)
+        faces = [self.face_coefficients(axis) for axis in range(self.ndim)]
+        out = _divergence_form(xp, v, faces, self.spacing, [bc == "periodic" for bc in self.bc])
         return xp.reshape(out, (self.size,)) if flat else out
 
     __call__ = matvec
