@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sciml.backend import array_namespace, scipy_like
+from sciml.backend import array_namespace, backend_name, scipy_like
 
 from ..operators import DiffusionOperator
 
@@ -59,10 +59,11 @@ def darcy(a: Any, *, f: float | Any | Callable = 1.0, progress: bool = False) ->
     if not bool(xp.all(xp.isfinite(source))):
         raise ValueError("f contains NaN or infinite values")
     solve = scipy_like(xp).sparse.linalg.spsolve
+    layout = "csr" if backend_name(a) == "cupy" else "csc"  # cuSOLVER takes CSR, SuperLU CSC
     from tqdm import tqdm
 
     out = []
     for k in tqdm(range(fields.shape[0]), desc="darcy", disable=not progress):
-        matrix = DiffusionOperator(fields[k, ...]).to_sparse(format="csc")
+        matrix = DiffusionOperator(fields[k, ...]).to_sparse(format=layout)
         out.append(xp.asarray(solve(matrix, source[k, ...])))
     return xp.reshape(xp.stack(out), batch + (n, n))
