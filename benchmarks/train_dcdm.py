@@ -4,7 +4,7 @@
   4096-unknown matrix, 6000 training and 400 held-out vectors (9x weight on the lower half of the
   spectrum), Adam 1e-3 with cosine decay, batch 10, 10,000 steps.
 * ``poisson3d``: 32³ open-top box, 1500 Lanczos Ritz vectors (full reorthogonalisation), 2000 / 200
-  vectors, batch 4, 1500 steps, Adam 1e-4 (the paper's rate: at 1e-3 the 3D network collapsed to
+  vectors, batch 4, 4000 steps, Adam 1e-4 (the paper's rate: at 1e-3 the 3D network collapsed to
   the trivial direction, loss 1.0, within 250 steps), same loss and schedule.
 
 Both are trained on the empty box only; the obstacle geometries of ``bench_dcdm.py`` are unseen.
@@ -30,7 +30,7 @@ TARGET = ROOT.parent / "solvers" / "pretrained"
 SETTINGS = {
     "2d": dict(name="poisson2d", shape=(64, 64), n_samples=6000, n_validation=400, n_ritz=None, steps=10000,
                batch_size=10, lr=1e-3),
-    "3d": dict(name="poisson3d", shape=(32, 32, 32), n_samples=2000, n_validation=200, n_ritz=1500, steps=1500,
+    "3d": dict(name="poisson3d", shape=(32, 32, 32), n_samples=2000, n_validation=200, n_ritz=1500, steps=4000,
                batch_size=4, lr=1e-4),
 }
 
