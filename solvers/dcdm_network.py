@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from sciml._seeding import seeded
+
 __all__ = ["DCDMNet"]
 
 
@@ -27,6 +29,8 @@ class DCDMNet(nn.Module):
     fine, coarse, after : int
         Residual convolutions before pooling, at half resolution, and after upsampling (the
         paper's 64³ model: 4 / 6 / 4 counting the first convolution among the fine ones).
+    seed : int, optional
+        Seeds the initial weights (torch's global generator is left untouched).
 
     Examples
     --------
@@ -37,25 +41,27 @@ class DCDMNet(nn.Module):
     (torch.Size([3, 1, 16, 24]), 30337)
     """
 
-    def __init__(self, dim: int = 2, *, channels: int = 16, fine: int = 3, coarse: int = 6, after: int = 4):
+    def __init__(self, dim: int = 2, *, channels: int = 16, fine: int = 3, coarse: int = 6, after: int = 4,
+                 seed: int | None = None):
         super().__init__()
         if dim not in (2, 3):
             raise ValueError(f"dim must be 2 or 3, got {dim}")
         if min(int(channels), int(coarse)) < 1 or min(int(fine), int(after)) < 0:
             raise ValueError("channels and coarse must be >= 1, fine and after >= 0")
         self.config = {"dim": int(dim), "channels": int(channels), "fine": int(fine), "coarse": int(coarse),
-                       "after": int(after)}
+                       "after": int(after), "seed": seed}
         self.dim = int(dim)
         conv = nn.Conv2d if dim == 2 else nn.Conv3d
 
         def block(n):
             return nn.ModuleList([conv(channels, channels, 3, padding=1) for _ in range(n)])
 
-        self.first = conv(1, channels, 3, padding=1)
-        self.fine, self.coarse, self.after = block(fine), block(coarse), block(after)
+        with seeded(seed):
+            self.first = conv(1, channels, 3, padding=1)
+            self.fine, self.coarse, self.after = block(fine), block(coarse), block(after)
+            self.last = conv(channels, 1, 1)
         self.pool = (nn.AvgPool2d if dim == 2 else nn.AvgPool3d)(2)
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
-        self.last = conv(channels, 1, 1)
 
     @property
     def n_parameters(self) -> int:

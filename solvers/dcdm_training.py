@@ -145,12 +145,7 @@ def train_dcdm(A, grid_shape: tuple[int, ...], *, model: DCDMNet | None = None, 
     grid_shape = tuple(int(n) for n in grid_shape)
     if A.shape[0] != math.prod(grid_shape):
         raise ValueError(f"A has {A.shape[0]} rows but grid_shape {grid_shape} has {math.prod(grid_shape)} cells")
-    if model is None:
-        devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            model = DCDMNet(len(grid_shape))
-    model = model.to(device)
+    model = (DCDMNet(len(grid_shape), seed=seed) if model is None else model).to(device)
     _, vectors = ritz_vectors(A, n_ritz or A.shape[0], seed=seed)
     train = training_vectors(vectors, n_samples, fluid=fluid, seed=seed + 1)
     validation = training_vectors(vectors, n_validation, fluid=fluid, seed=seed + 2)

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sciml.backend import array_namespace, namespace_for, scipy_like
+from sciml.backend import array_namespace, namespace_for
 
-from .operators import _divergence_form, _grid_function
+from .operators import _diagonal_from_faces, _divergence_form, _grid_function, _sparse_from_faces, _sparse_on
 from .operators import _slice as _index
 
 __all__ = ["Geometry", "ObstacleLaplacian", "box", "box_with_ball", "open_tank", "random_boxes", "smooth_rhs"]
@@ -167,12 +167,7 @@ class ObstacleLaplacian:
         from sciml.backend import to_backend
 
         xp = array_namespace(self.fluid)
-        d, diag = self.ndim, None
-        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
-            faces = self._faces[axis]
-            term = (faces[_index(axis, d, slice(0, n))] + faces[_index(axis, d, slice(1, n + 1))]) / (h * h)
-            diag = term if diag is None else diag + term
-        diag = xp.reshape(diag + (1.0 - self.fluid), (self.size,))
+        diag = xp.reshape(_diagonal_from_faces(self._faces, self.spacing) + (1.0 - self.fluid), (self.size,))
         return diag if backend is None else to_backend(diag, backend)
 
     # -- assembly --------------------------------------------------------------------------
@@ -182,32 +177,15 @@ class ObstacleLaplacian:
         ``solid_rows="identity"`` gives the full-grid matrix; ``"remove"`` the fluid-only system
         (order: the fluid cells of the flattened grid, see :meth:`fluid_indices`).
         """
-        import numpy as np
-        import scipy.sparse as sp
+        from sciml.backend import backend_name
 
-        from sciml.backend import backend_name, to_numpy
-
-        backend = backend_name(self.fluid) if backend is None else backend
         if solid_rows not in ("identity", "remove"):
             raise ValueError(f"solid_rows must be 'identity' or 'remove', got {solid_rows!r}")
-        index = np.arange(self.size).reshape(self.grid_shape)
-        rows, cols, vals = [index.ravel()], [index.ravel()], [to_numpy(self.diagonal())]
-        d = self.ndim
-        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
-            weight = to_numpy(self._faces[axis])[_index(axis, d, slice(1, n))].ravel() / (h * h)
-            lo, hi = index[_index(axis, d, slice(0, n - 1))].ravel(), index[_index(axis, d, slice(1, n))].ravel()
-            keep = weight != 0
-            rows += [lo[keep], hi[keep]]
-            cols += [hi[keep], lo[keep]]
-            vals += [-weight[keep], -weight[keep]]
-        matrix = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                               shape=self.shape).tocsr()
+        matrix = _sparse_from_faces(self.diagonal(), self._faces, self.spacing, [False] * self.ndim)
         if solid_rows == "remove":
             keep = self.fluid_indices()
             matrix = matrix[keep][:, keep]
-        if backend == "cupy":
-            matrix = scipy_like(namespace_for("cupy")).sparse.csr_matrix(matrix)
-        return matrix.asformat(format)
+        return _sparse_on(matrix, backend_name(self.fluid) if backend is None else backend, format)
 
     def fluid_indices(self):
         """Flat indices (numpy) of the fluid cells, the unknowns of the reduced system."""

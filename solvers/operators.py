@@ -68,6 +68,57 @@ def _divergence_form(xp, v, faces, spacing, periodic):
     return out
 
 
+def _diagonal_from_faces(faces, spacing):
+    """``Σ_axes (F_{i-1/2} + F_{i+1/2}) / h²``: the diagonal of :func:`_divergence_form`, on the grid."""
+    d, out = faces[0].ndim, None
+    for axis, (face, h) in enumerate(zip(faces, spacing)):
+        n = face.shape[axis] - 1
+        term = (face[_slice(axis, d, slice(0, n))] + face[_slice(axis, d, slice(1, n + 1))]) / (h * h)
+        out = term if out is None else out + term
+    return out
+
+
+def _sparse_from_faces(diagonal, faces, spacing, periodic):
+    """The scipy CSR matrix of :func:`_divergence_form` with the given flat ``diagonal``: neighbours
+    (and cells across a periodic wrap) coupled by ``-F/h²``; zero couplings are left out."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from sciml.backend import to_numpy
+
+    diagonal = to_numpy(diagonal)
+    grid_shape = (faces[0].shape[0] - 1,) + tuple(faces[0].shape[1:])  # faces along axis 0 have n + 1 rows
+    index = np.arange(diagonal.size).reshape(grid_shape)
+    rows, cols, vals = [index.ravel()], [index.ravel()], [diagonal]
+    d = index.ndim
+    for axis, (face, h, wrap) in enumerate(zip(faces, spacing, periodic)):
+        n = grid_shape[axis]
+        weight = to_numpy(face) / (h * h)
+        pairs = [(index[_slice(axis, d, slice(0, n - 1))], index[_slice(axis, d, slice(1, n))],
+                  weight[_slice(axis, d, slice(1, n))])]
+        if wrap:
+            pairs.append((index[_slice(axis, d, slice(n - 1, n))], index[_slice(axis, d, slice(0, 1))],
+                          weight[_slice(axis, d, slice(0, 1))]))
+        for lo, hi, w in pairs:
+            keep = w.ravel() != 0
+            lo, hi, w = lo.ravel()[keep], hi.ravel()[keep], w.ravel()[keep]
+            rows += [lo, hi]
+            cols += [hi, lo]
+            vals += [-w, -w]
+    size = diagonal.size
+    return sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(size, size)).tocsr()
+
+
+def _sparse_on(matrix, backend: str, format: str):
+    """A scipy matrix as ``format`` on ``backend`` (``"numpy"``: scipy, ``"cupy"``: cupyx)."""
+    if backend not in ("numpy", "cupy"):
+        raise ValueError(f"sparse assembly needs backend 'numpy' or 'cupy', got {backend!r}")
+    if backend == "cupy":
+        matrix = scipy_like(namespace_for("cupy")).sparse.csr_matrix(matrix)
+    return matrix.asformat(format)
+
+
 class Laplacian:
     """Negative Laplacian ``-Δ_h`` on a cell-centred grid, matrix-free or assembled.
 
@@ -327,6 +378,7 @@ class DiffusionOperator(Laplacian):
         if not bool(xp.all(a > 0)):
             raise ValueError("the coefficient must be positive everywhere")
         self.coefficient = a
+        self._faces = [self.face_coefficients(axis) for axis in range(self.ndim)]
 
     def __repr__(self) -> str:
         return f"DiffusionOperator(shape={self.grid_shape}, domain={self.domain}, bc={self.bc})"
@@ -350,8 +402,7 @@ class DiffusionOperator(Laplacian):
     def matvec(self, u: Any) -> Any:
         """Apply ``-∇·(a∇u)`` (homogeneous boundary conditions); shapes as :meth:`Laplacian.matvec`."""
         xp, v, flat = _grid_function(u, self.size, self.grid_shape)
-        faces = [self.face_coefficients(axis) for axis in range(self.ndim)]
-        out = _divergence_form(xp, v, faces, self.spacing, [bc == "periodic" for bc in self.bc])
+        out = _divergence_form(xp, v, self._faces, self.spacing, [bc == "periodic" for bc in self.bc])
         return xp.reshape(out, (self.size,)) if flat else out
 
     __call__ = matvec
@@ -361,48 +412,15 @@ class DiffusionOperator(Laplacian):
         from sciml.backend import to_backend
 
         xp = array_namespace(self.coefficient)
-        d, diag = self.ndim, None
-        for axis, (n, h) in enumerate(zip(self.grid_shape, self.spacing)):
-            faces = self.face_coefficients(axis)
-            term = (faces[_slice(axis, d, slice(0, n))] + faces[_slice(axis, d, slice(1, n + 1))]) / (h * h)
-            diag = term if diag is None else diag + term
-        diag = xp.reshape(diag, (self.size,))
+        diag = xp.reshape(_diagonal_from_faces(self._faces, self.spacing), (self.size,))
         return diag if backend is None else to_backend(diag, backend)
 
     def to_sparse(self, *, backend: str | None = None, format: str = "csr"):
         """Assemble as a scipy (numpy coefficient) or cupyx (cupy coefficient) sparse matrix."""
-        import numpy as np
-        import scipy.sparse as sp
+        from sciml.backend import backend_name
 
-        from sciml.backend import backend_name, to_numpy
-
-        backend = backend_name(self.coefficient) if backend is None else backend
-        if backend not in ("numpy", "cupy"):
-            raise ValueError(f"sparse assembly needs backend 'numpy' or 'cupy', got {backend!r}")
-        index = np.arange(self.size).reshape(self.grid_shape)
-        rows, cols, vals = [], [], []
-        diag = to_numpy(self.diagonal())
-        rows.append(index.ravel())
-        cols.append(index.ravel())
-        vals.append(diag)
-        d = self.ndim
-        for axis, (n, h, bc) in enumerate(zip(self.grid_shape, self.spacing, self.bc)):
-            faces = to_numpy(self.face_coefficients(axis)) / (h * h)
-            inner = faces[_slice(axis, d, slice(1, n))]
-            lo, hi = index[_slice(axis, d, slice(0, n - 1))], index[_slice(axis, d, slice(1, n))]
-            pairs = [(lo, hi, inner)]
-            if bc == "periodic":
-                pairs.append((index[_slice(axis, d, slice(n - 1, n))], index[_slice(axis, d, slice(0, 1))],
-                              faces[_slice(axis, d, slice(0, 1))]))
-            for p, q, c in pairs:
-                rows += [p.ravel(), q.ravel()]
-                cols += [q.ravel(), p.ravel()]
-                vals += [-c.ravel(), -c.ravel()]
-        matrix = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                               shape=self.shape).tocsr()
-        if backend == "cupy":
-            matrix = scipy_like(namespace_for("cupy")).sparse.csr_matrix(matrix)
-        return matrix.asformat(format)
+        matrix = _sparse_from_faces(self.diagonal(), self._faces, self.spacing, [bc == "periodic" for bc in self.bc])
+        return _sparse_on(matrix, backend_name(self.coefficient) if backend is None else backend, format)
 
     def boundary_rhs(self, data: Callable[..., Any], *, backend: str | None = None) -> Any:
         """Right-hand side of inhomogeneous boundary data (see :meth:`Laplacian.boundary_rhs`),

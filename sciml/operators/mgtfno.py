@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from sciml._seeding import seeded
+
 __all__ = ["MGTFNO"]
 
 _FACTORIZATIONS = {"tucker": "Tucker", "cp": "CP", "tt": "TT", "dense": None}
@@ -118,10 +120,7 @@ class MGTFNO(nn.Module):
         self._fno_arguments = dict(n_modes=modes, in_channels=patched_channels,
                                    out_channels=self.out_channels, hidden_channels=int(hidden_channels),
                                    n_layers=int(n_layers), **fno_options)
-        devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
-        with torch.random.fork_rng(devices=devices, enabled=seed is not None):
-            if seed is not None:
-                torch.manual_seed(int(seed))
+        with seeded(seed):
             self.fno = FNO(**self._fno_arguments, factorization=_FACTORIZATIONS[key],
                            rank=float(rank) if key != "dense" else 1.0)
         with contextlib.redirect_stdout(io.StringIO()):  # it prints its settings
