@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sciml.backend import array_namespace, device
+from sciml.backend import array_namespace
 
-from .krylov import KrylovInfo, _as_matvec, _dot, _jacobi
+from .krylov import KrylovInfo, _checked_system, _dot, _jacobi
 
 __all__ = ["DCDMInfo", "dcdm", "load_pretrained", "PRETRAINED"]
 
@@ -130,26 +130,18 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     >>> info.converged, info.iterations < 100      # CG needs 267
     (True, True)
     """
-    xp = array_namespace(b)
     grid_shape = tuple(int(n) for n in grid_shape)
     n = math.prod(grid_shape)
     if math.prod(b.shape) != n:
         raise ValueError(f"b has {math.prod(b.shape)} entries but grid_shape {grid_shape} has {n} cells")
-    if not xp.isdtype(b.dtype, "real floating"):
-        raise TypeError(f"b must be a real floating array, got dtype {b.dtype}")
-    if not bool(xp.all(xp.isfinite(b))):
-        raise ValueError("b contains NaN or infinite values")
-    if not (rtol >= 0 and atol >= 0 and math.isfinite(rtol) and math.isfinite(atol)) or rtol == atol == 0:
-        raise ValueError(f"need finite rtol, atol >= 0, not both 0; got rtol={rtol}, atol={atol}")
     model_dim = getattr(model, "dim", None)
     if model_dim is not None and model_dim != len(grid_shape):
         raise ValueError(f"the model is {model_dim}D but grid_shape {grid_shape} is {len(grid_shape)}D")
     if int(n_orthogonal) < 0:
         raise ValueError(f"n_orthogonal must be >= 0, got {n_orthogonal}")
-    matvec = _as_matvec(A, n, "A", xp)
-    maxiter = n if maxiter is None else int(maxiter)
-    if maxiter < 1:
-        raise ValueError(f"maxiter must be >= 1, got {maxiter}")
+    xp = array_namespace(b)
+    xp, n, matvec, b_flat, x, maxiter, tolerance = _checked_system(
+        A, b, x0, rtol=rtol, atol=atol, maxiter=maxiter, maxiter_per_unknown=1, dtype=xp.float64)
     if fluid is None:
         fluid = getattr(A, "fluid", None)
     mask = None if fluid is None else xp.reshape(xp.asarray(fluid, dtype=xp.float64), (n,))
@@ -160,17 +152,6 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
             return _network_direction(model, r, grid_shape, xp)
     fallback = _jacobi(A, n, xp) if safeguard else None
 
-    b_flat = xp.astype(xp.reshape(b, (n,)), xp.float64)
-    if x0 is None:
-        x = xp.zeros((n,), dtype=xp.float64, device=device(b))
-    else:
-        if math.prod(x0.shape) != n:
-            raise ValueError(f"x0 has {math.prod(x0.shape)} entries, expected {n}")
-        if not bool(xp.all(xp.isfinite(x0))):
-            raise ValueError("x0 contains NaN or infinite values")
-        x = xp.astype(xp.reshape(x0, (n,)), xp.float64, copy=True)
-    b_norm = math.sqrt(_dot(xp, b_flat, b_flat))
-    tolerance = max(rtol * b_norm, atol)
     r = b_flat - matvec(x) if x0 is not None else b_flat
     residuals = [math.sqrt(_dot(xp, r, r))]
     if residuals[0] <= tolerance:

@@ -121,6 +121,45 @@ def _dot(xp, u, v) -> float:
     return float(xp.vecdot(u, v))
 
 
+def _checked_system(A, b, x0, *, rtol: float, atol: float, maxiter: int | None, maxiter_per_unknown: int,
+                    dtype=None):
+    """Validate a solve's inputs (the shared contract of :func:`cg` and :func:`solvers.dcdm`).
+
+    Returns ``(xp, n, matvec, b_flat, x_start_flat, maxiter, tolerance)`` with the tolerance
+    ``max(rtol ||b||, atol)``, the default ``maxiter = maxiter_per_unknown · n`` and vectors in
+    ``dtype`` (that of ``b`` by default).
+    """
+    xp = array_namespace(b)
+    if not xp.isdtype(b.dtype, "real floating"):
+        raise TypeError(f"b must be a real floating array, got dtype {b.dtype}")
+    if not bool(xp.all(xp.isfinite(b))):
+        raise ValueError("b contains NaN or infinite values")
+    if not (rtol >= 0 and atol >= 0 and math.isfinite(rtol) and math.isfinite(atol)):
+        raise ValueError(f"rtol and atol must be finite and >= 0, got rtol={rtol}, atol={atol}")
+    if rtol == 0 and atol == 0:
+        raise ValueError("rtol and atol cannot both be 0")
+    n = math.prod(b.shape)
+    if n == 0:
+        raise ValueError("b is empty")
+    matvec = _as_matvec(A, n, "A", xp)
+    if maxiter is None:
+        maxiter = maxiter_per_unknown * n
+    elif int(maxiter) < 1:
+        raise ValueError(f"maxiter must be >= 1, got {maxiter}")
+    dtype = b.dtype if dtype is None else dtype
+    b_flat = xp.astype(xp.reshape(b, (n,)), dtype)
+    if x0 is None:
+        x = xp.zeros((n,), dtype=dtype, device=device(b))
+    else:
+        if tuple(x0.shape) != tuple(b.shape):
+            raise ValueError(f"x0 has shape {tuple(x0.shape)} but b has shape {tuple(b.shape)}")
+        if not bool(xp.all(xp.isfinite(x0))):
+            raise ValueError("x0 contains NaN or infinite values")
+        x = xp.reshape(xp.asarray(x0, dtype=dtype, copy=True), (n,))
+    tolerance = max(rtol * math.sqrt(_dot(xp, b_flat, b_flat)), atol)
+    return xp, n, matvec, b_flat, x, int(maxiter), tolerance
+
+
 def cg(
     A: Any,
     b: Any,
@@ -180,19 +219,8 @@ def cg(
     >>> bool(np.allclose(A @ x, [1.0, 2.0])), info.status, info.iterations
     (True, 0, 2)
     """
-    xp = array_namespace(b)
-    if not xp.isdtype(b.dtype, "real floating"):
-        raise TypeError(f"b must be a real floating array, got dtype {b.dtype}")
-    if not bool(xp.all(xp.isfinite(b))):
-        raise ValueError("b contains NaN or infinite values")
-    if not (rtol >= 0 and atol >= 0 and math.isfinite(rtol) and math.isfinite(atol)):
-        raise ValueError(f"rtol and atol must be finite and >= 0, got rtol={rtol}, atol={atol}")
-    if rtol == 0 and atol == 0:
-        raise ValueError("rtol and atol cannot both be 0")
-    n = math.prod(b.shape)
-    if n == 0:
-        raise ValueError("b is empty")
-    matvec = _as_matvec(A, n, "A", xp)
+    xp, n, matvec, b_flat, x, maxiter, tolerance = _checked_system(A, b, x0, rtol=rtol, atol=atol, maxiter=maxiter,
+                                                                   maxiter_per_unknown=10)
     if M is None:
         precondition = None
     elif isinstance(M, str):
@@ -201,25 +229,8 @@ def cg(
         precondition = _jacobi(A, n, xp)
     else:
         precondition = _as_matvec(M, n, "M", xp)
-    if maxiter is None:
-        maxiter = 10 * n
-    elif int(maxiter) < 1:
-        raise ValueError(f"maxiter must be >= 1, got {maxiter}")
-    maxiter = int(maxiter)
 
-    b_flat = xp.reshape(b, (n,))
-    if x0 is None:
-        x = xp.zeros((n,), dtype=b.dtype, device=device(b))
-    else:
-        if tuple(x0.shape) != tuple(b.shape):
-            raise ValueError(f"x0 has shape {tuple(x0.shape)} but b has shape {tuple(b.shape)}")
-        if not bool(xp.all(xp.isfinite(x0))):
-            raise ValueError("x0 contains NaN or infinite values")
-        x = xp.reshape(xp.asarray(x0, dtype=b.dtype, copy=True), (n,))
-
-    b_norm = math.sqrt(_dot(xp, b_flat, b_flat))
-    tolerance = max(rtol * b_norm, atol)
-    if b_norm == 0.0:
+    if _dot(xp, b_flat, b_flat) == 0.0:
         x = xp.zeros((n,), dtype=b.dtype, device=device(b))
         return xp.reshape(x, b.shape), KrylovInfo(0, 0, [0.0], tolerance)
 
