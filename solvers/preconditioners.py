@@ -27,16 +27,17 @@ class IncompleteCholesky:
         self._pivots = pivots
         self.shape = lower.shape
         self.backend = backend
-
-    def matvec(self, r: Any) -> Any:
-        """``M⁻¹ r`` by a forward and a backward triangular solve."""
-        if self.backend == "cupy":
+        if backend == "cupy":
             from cupyx.scipy.sparse.linalg import spsolve_triangular
         else:
             from scipy.sparse.linalg import spsolve_triangular
+        self._solve = spsolve_triangular
+
+    def matvec(self, r: Any) -> Any:
+        """``M⁻¹ r`` by a forward and a backward triangular solve."""
         xp = array_namespace(r)
-        y = spsolve_triangular(self._lower, xp.reshape(r, (-1,)), lower=True)
-        return spsolve_triangular(self._upper, self._pivots * y, lower=False)
+        y = self._solve(self._lower, xp.reshape(r, (-1,)), lower=True)
+        return self._solve(self._upper, self._pivots * y, lower=False)
 
     __call__ = matvec
 
@@ -101,11 +102,10 @@ def ic0(A: Any) -> IncompleteCholesky:
         raise ValueError("ic0 supports matrices whose IC(0) factor has no fill inside the pattern "
                          "(5- and 7-point stencils); this matrix has some")
     if backend == "cupy":
-        import cupy
-        import cupyx.scipy.sparse as csp
+        from sciml.backend import namespace_for, scipy_like, to_backend
 
-        return IncompleteCholesky(csp.csr_matrix(factor), cupy.asarray(pivots), backend="cupy")
-    return IncompleteCholesky(factor, pivots)
+        factor, pivots = scipy_like(namespace_for("cupy")).sparse.csr_matrix(factor), to_backend(pivots, "cupy")
+    return IncompleteCholesky(factor, pivots, backend=backend)
 
 
 class SmoothedAggregationAMG:
