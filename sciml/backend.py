@@ -26,6 +26,8 @@ True
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -43,6 +45,7 @@ __all__ = [
     "to_backend",
     "to_numpy",
     "to_torch",
+    "torch_seeded",
 ]
 
 #: Names accepted by :func:`namespace_for` and :func:`to_backend`.
@@ -364,3 +367,29 @@ def scipy_like(xp: ModuleType):
     import scipy.special
 
     return _HostScipy(scipy, xp)
+
+
+@contextmanager
+def torch_seeded(seed: int | None) -> Iterator[None]:
+    """Run the block with torch's generators (CPU and the current CUDA device) seeded by ``seed``
+    and restore them afterwards; with ``seed=None`` the block draws from the global state.
+
+    Used to make weight initialisation reproducible without touching the caller's random state.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.backend import torch_seeded
+    >>> with torch_seeded(0):
+    ...     a = torch.rand(2)
+    >>> with torch_seeded(0):
+    ...     b = torch.rand(2)
+    >>> bool(torch.equal(a, b))
+    True
+    """
+    torch = _import_backend("torch")
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices, enabled=seed is not None):
+        if seed is not None:
+            torch.manual_seed(int(seed))
+        yield

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -317,31 +316,41 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
 
 
 # -- save / load ---------------------------------------------------------------------------
-def _registry() -> dict[str, Any]:
-    from sciml.operators.deeponet import DeepONet
-    from sciml.operators.mgtfno import MGTFNO
-    from solvers.dcdm_network import DCDMNet
+#: Packages whose model classes :func:`load` rebuilds (a file cannot make it import anything else).
+_MODEL_PACKAGES = ("sciml", "solvers")
 
-    return {"DCDMNet": DCDMNet, "DeepONet": DeepONet, "MGTFNO": MGTFNO}
+
+def _model_class(path: str) -> type:
+    """The ``nn.Module`` class named ``"package.module:Class"`` inside :data:`_MODEL_PACKAGES`."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    if module.split(".")[0] not in _MODEL_PACKAGES or not name.isidentifier():
+        raise KeyError(f"model class {path!r} is not one of this project's models")
+    cls = getattr(importlib.import_module(module), name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise KeyError(f"{path!r} is not a model class")
+    return cls
 
 
 def save(model: torch.nn.Module, path: str | Path) -> None:
-    """Write the model's class name, constructor arguments and weights (``torch.save``)."""
+    """Write the model's class, constructor arguments (``model.config``) and weights (``torch.save``)."""
     config = getattr(model, "config", None)
-    name = type(model).__name__
-    if config is None or name not in _registry():
-        raise TypeError(f"{name} does not record its constructor arguments; save its state_dict instead")
+    cls = type(model)
+    name = f"{cls.__module__}:{cls.__qualname__}"
+    if config is None or cls.__module__.split(".")[0] not in _MODEL_PACKAGES:
+        raise TypeError(f"{cls.__name__} does not record its constructor arguments; save its state_dict instead")
     _atomic_torch_save({"class": name, "config": config, "state_dict": model.state_dict()}, Path(path))
 
 
 def load(path: str | Path, *, map_location: str | torch.device = "cpu") -> torch.nn.Module:
-    """Rebuild a model written by :func:`save` (``weights_only=True``: no code is unpickled)."""
+    """Rebuild a model written by :func:`save` (``weights_only=True``: no code is unpickled, and
+    only model classes of this project are constructed)."""
     state = _safe_load(Path(path), "model")
     try:
-        cls = _registry()[state["class"]]
-        model = cls(**state["config"])
+        model = _model_class(state["class"])(**state["config"])
         model.load_state_dict(state["state_dict"])
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ImportError) as exc:
         raise ValueError(f"{path} is not a valid model file: {exc}") from exc
     except RuntimeError as exc:
         raise ValueError(f"{path} does not match the recorded architecture: {exc}") from exc

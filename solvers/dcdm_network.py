@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sciml._seeding import seeded
+from sciml.backend import torch_seeded
 
 __all__ = ["DCDMNet"]
 
@@ -56,7 +56,7 @@ class DCDMNet(nn.Module):
         def block(n):
             return nn.ModuleList([conv(channels, channels, 3, padding=1) for _ in range(n)])
 
-        with seeded(seed):
+        with torch_seeded(seed):
             self.first = conv(1, channels, 3, padding=1)
             self.fine, self.coarse, self.after = block(fine), block(coarse), block(after)
             self.last = conv(channels, 1, 1)

@@ -153,6 +153,6 @@ def train_dcdm(A, grid_shape: tuple[int, ...], *, model: DCDMNet | None = None, 
     train_t = torch.as_tensor(train).reshape(shape)
     valid_t = torch.as_tensor(validation).reshape(shape)
     history = fit(model, (train_t, train_t), (valid_t, valid_t), steps=steps, batch_size=batch_size, lr=lr,
-                  schedule=schedule, loss=dcdm_loss(A), seed=seed, checkpoint=checkpoint, progress=progress, eval_every=eval_every,
-                  checkpoint_every=eval_every)
+                  schedule=schedule, loss=dcdm_loss(A), seed=seed, checkpoint=checkpoint, progress=progress,
+                  eval_every=eval_every, checkpoint_every=eval_every)
     return model, history

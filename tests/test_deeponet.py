@@ -92,6 +92,11 @@ def test_save_and_load_rebuild_the_model(tmp_path, small_data):
     broken.write_bytes((tmp_path / "net.pt").read_bytes()[:100])
     with pytest.raises(ValueError, match="not a valid model file"):
         load(broken)
+    foreign = tmp_path / "foreign.pt"
+    for name in ("torch.nn:Linear", "os:system", "sciml.train:fit"):
+        torch.save({"class": name, "config": {}, "state_dict": {}}, foreign)
+        with pytest.raises(ValueError, match="not a valid model file"):
+            load(foreign)
 
 
 def test_fit_with_tensors_and_bad_arguments():

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from sciml._seeding import seeded
+from sciml.backend import torch_seeded
 
 __all__ = ["MGTFNO"]
 
@@ -120,7 +120,7 @@ class MGTFNO(nn.Module):
         self._fno_arguments = dict(n_modes=modes, in_channels=patched_channels,
                                    out_channels=self.out_channels, hidden_channels=int(hidden_channels),
                                    n_layers=int(n_layers), **fno_options)
-        with seeded(seed):
+        with torch_seeded(seed):
             self.fno = FNO(**self._fno_arguments, factorization=_FACTORIZATIONS[key],
                            rank=float(rank) if key != "dense" else 1.0)
         with contextlib.redirect_stdout(io.StringIO()):  # it prints its settings
