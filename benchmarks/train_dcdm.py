@@ -8,6 +8,8 @@
   the trivial direction, loss 1.0, within 250 steps), same loss and schedule.
 
 Both are trained on the empty box only; the obstacle geometries of ``bench_dcdm.py`` are unseen.
+The network scales each input to unit RMS per cell itself (``DCDMNet``), so these models were
+trained on that convention (the files shipped before 2026-11-30 03:00 took unit-norm inputs).
 Run ``.venv/bin/python benchmarks/train_dcdm.py [--which 2d|3d|both] [--steps N]``; checkpoints
 under ``benchmarks/.checkpoints`` let an interrupted run resume.
 """
@@ -51,7 +53,7 @@ def main():
         model, history = train_dcdm(operator, s["shape"], n_samples=s["n_samples"], n_validation=s["n_validation"],
                                     n_ritz=s["n_ritz"], steps=s["steps"], batch_size=s["batch_size"], lr=s["lr"],
                                     seed=0, progress=False, eval_every=250,
-                                    checkpoint=ROOT / ".checkpoints" / f"dcdm-{s['name']}-{s['steps']}-cosine.pt")
+                                    checkpoint=ROOT / ".checkpoints" / f"dcdm-{s['name']}-{s['steps']}-cosine-rms.pt")
         TARGET.mkdir(exist_ok=True)
         save(model, TARGET / f"{s['name']}.pt")
         print(f"- {s['name']}: {model.n_parameters:,} parameters, {s['steps']} steps in "
