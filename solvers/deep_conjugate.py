@@ -158,7 +158,7 @@ def _optimal_coefficients(gram, rhs, index):
     values, vectors = np.linalg.eigh(sub / np.outer(scale, scale))
     keep = values > 1e-10 * values.max()
     coefficients[index] = vectors[:, keep] @ ((vectors[:, keep].T @ (g / scale)) / values[keep]) / scale
-    return coefficients, float(rhs @ coefficients)
+    return coefficients, float(g @ coefficients[index])
 
 
 def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple[int, ...], rtol: float = 1e-6,
@@ -207,7 +207,8 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
         ``"subspace"`` steps to the optimum over the network's directions and this one: at most
         two iterations fewer with the shipped models, but it breaks the conjugacy a linear
         preconditioner would have (IC(0) as the "network": 83 iterations instead of PCG's 52).
-        Either way no step is worse than the Jacobi step from the same point.
+        Either way no step is worse than the Jacobi step from the same point, and a network
+        output with NaN or inf is dropped for that step (counted as a fallback).
     fluid : array, optional
         1 on fluid and 0 on solid cells (``A.fluid`` when ``A`` has it); directions are masked.
 
@@ -318,19 +319,25 @@ def _best_step(xp, r, candidates, n_network, safeguard, k):
     for i, (p, _) in enumerate(candidates):
         for j in range(i, m):
             gram[i, j] = gram[j, i] = _dot(xp, p, candidates[j][1])
-    curvatures = np.diag(gram)
-    if not np.all(np.isfinite(gram)) or np.any(curvatures < 0):
-        raise ValueError(f"qᵀAq = {curvatures.min():.3e} at step {k}: A is not positive definite on this "
-                         "direction (or a direction is not finite)")
     rhs = np.array([_dot(xp, p, r) for p, _ in candidates])
-    network_step, network_gain = _optimal_coefficients(gram, rhs, range(n_network))
+    curvatures = np.diag(gram)
+    finite = np.isfinite(curvatures) & np.isfinite(rhs)  # a NaN/inf direction poisons only its own row
+    if np.any(curvatures[finite] < 0):
+        raise ValueError(f"qᵀAq = {curvatures[finite].min():.3e} at step {k}: A is not positive definite on "
+                         "this direction")
+    network = [i for i in range(n_network) if finite[i]]
+    if safeguard and not finite[m - 1]:
+        raise ValueError(f"the Jacobi direction is not finite at step {k}: A or its diagonal holds NaN/inf")
+    if not network and not safeguard:
+        raise ValueError(f"the network returned NaN or inf at step {k} (safeguard=False, nothing to fall back on)")
+    network_step, network_gain = _optimal_coefficients(gram, rhs, network)
     if not safeguard:
         step, switched = network_step, False
     else:
         jacobi_step, jacobi_gain = _optimal_coefficients(gram, rhs, [m - 1])
         switched = jacobi_gain > network_gain
         if safeguard == "subspace":
-            step = _optimal_coefficients(gram, rhs, range(m))[0]
+            step = _optimal_coefficients(gram, rhs, network + [m - 1])[0]
         else:
             step = jacobi_step if switched else network_step
     if not np.any(step):

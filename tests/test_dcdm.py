@@ -113,6 +113,17 @@ def test_dcdm_with_a_linear_preconditioner_matches_pcg_and_safeguard_rescues_a_b
     with pytest.raises(ValueError, match="safeguard"):
         dcdm(A, b, model=M.matvec, grid_shape=(32, 32), safeguard="sometimes")
 
+    def sometimes_nan(r, calls=[0]):  # IC(0) with every third output NaN
+        calls[0] += 1
+        return M.matvec(r) * (np.nan if calls[0] % 3 == 0 else 1.0)
+
+    x, info = dcdm(A, b, model=sometimes_nan, grid_shape=(32, 32), rtol=1e-8)
+    assert info.converged and np.all(np.isfinite(x)) and info.fallbacks >= info.iterations // 3
+    np.testing.assert_allclose(np.linalg.norm(S @ x - b) / np.linalg.norm(b), info.residuals[-1] / info.residuals[0],
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="NaN or inf at step 3"):
+        dcdm(A, b, model=lambda r, calls=[0]: sometimes_nan(r, calls), grid_shape=(32, 32), safeguard=False)
+
 
 def test_dcdm_step_is_the_a_norm_optimum_over_network_and_jacobi_directions():
     torch = pytest.importorskip("torch")
