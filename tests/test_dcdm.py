@@ -163,6 +163,19 @@ def test_coarse_levels_carry_the_2d_model_to_larger_grids():
     assert counts[128][1] < counts[128][0] / 3, counts
 
 
+def test_dcdm_on_every_backend(xp):
+    pytest.importorskip("torch")
+    geometry = box_with_ball((32, 32))
+    b_host = smooth_rhs(geometry).ravel()
+    A = geometry.operator(backend=backend_name(xp))
+    device = "cuda" if backend_name(xp) == "cupy" else "cpu"
+    x, info = dcdm(A, xp.asarray(b_host), model=load_pretrained("poisson2d", device=device), grid_shape=(32, 32),
+                   rtol=1e-8)
+    assert backend_name(x) == backend_name(xp) and info.converged
+    reference = spla.spsolve(geometry.operator().to_sparse().tocsc(), b_host)
+    assert np.linalg.norm(to_numpy(x) - reference) <= 1e-6 * np.linalg.norm(reference)
+
+
 def test_dcdm_bad_input():
     geometry = box((8, 8))
     A, b = geometry.operator(), smooth_rhs(geometry).ravel()
