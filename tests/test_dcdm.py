@@ -204,6 +204,17 @@ def test_network_shapes_and_errors():
         net(torch.randn(1, 1, 7, 8, 8))
     with pytest.raises(ValueError, match="3D model"):
         net(torch.randn(1, 1, 8, 8))
+    # a single small 3D sample runs as a pair (torch's fast CPU kernel): same values and gradients
+    net = net.double()
+    x, other = torch.randn(1, 1, 8, 8, 8, dtype=torch.float64), torch.randn(1, 1, 8, 8, 8, dtype=torch.float64)
+    alone = net(x)
+    alone.square().sum().backward()
+    grad_alone = net.first.weight.grad.clone()
+    net.zero_grad()
+    batched = net(torch.cat([x, other]))[:1]
+    batched.square().sum().backward()
+    torch.testing.assert_close(alone, batched)
+    torch.testing.assert_close(grad_alone, net.first.weight.grad)
 
 
 def test_loss_matches_the_direct_formula_and_ritz_vectors_are_eigenvectors():
