@@ -282,35 +282,37 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
     checking = getattr(model, "check_inputs", None)
     if checking is not None:
         model.check_inputs = False
-    clock = time.perf_counter() - (history.wall_time[-1] if history.wall_time else 0.0)
-    model.train()
-    for step in range(start_step, total):
-        position = step % per_epoch
-        if batch == n:
-            index = None
-        else:
-            if position == 0 or order is None:
-                order = torch.randperm(n, generator=generator)
-            index = order[position * batch:(position + 1) * batch].to(device)
-        opt.zero_grad(set_to_none=True)
-        value = loss_fn(train.predict(model, index), train.targets(index))
-        value.backward()
-        opt.step()
-        if scheduler is not None:
-            scheduler.step()
-        history.step.append(step + 1)
-        history.loss.append(float(value.detach()))
-        history.wall_time.append(time.perf_counter() - clock)
-        if test_data is not None and ((step + 1) % eval_every == 0 or step + 1 == total):
-            history.test_step.append(step + 1)
-            history.test_error.append(evaluate())
-            bar.set_postfix(loss=f"{float(value.detach()):.2e}", test=f"{history.test_error[-1]:.2e}")
-        bar.update(1)
-        if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
-            save_checkpoint(step + 1)
-    bar.close()
-    if checking is not None:
-        model.check_inputs = checking
+    try:
+        clock = time.perf_counter() - (history.wall_time[-1] if history.wall_time else 0.0)
+        model.train()
+        for step in range(start_step, total):
+            position = step % per_epoch
+            if batch == n:
+                index = None
+            else:
+                if position == 0 or order is None:
+                    order = torch.randperm(n, generator=generator)
+                index = order[position * batch:(position + 1) * batch].to(device)
+            opt.zero_grad(set_to_none=True)
+            value = loss_fn(train.predict(model, index), train.targets(index))
+            value.backward()
+            opt.step()
+            if scheduler is not None:
+                scheduler.step()
+            history.step.append(step + 1)
+            history.loss.append(float(value.detach()))
+            history.wall_time.append(time.perf_counter() - clock)
+            if test_data is not None and ((step + 1) % eval_every == 0 or step + 1 == total):
+                history.test_step.append(step + 1)
+                history.test_error.append(evaluate())
+                bar.set_postfix(loss=f"{float(value.detach()):.2e}", test=f"{history.test_error[-1]:.2e}")
+            bar.update(1)
+            if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
+                save_checkpoint(step + 1)
+    finally:
+        bar.close()
+        if checking is not None:
+            model.check_inputs = checking
     model.eval()
     return history
 

@@ -38,8 +38,8 @@ __all__ = ["DCDMInfo", "dcdm", "load_pretrained", "network_directions", "coarse_
 
 _COARSEST = 8  # "auto" coarse levels stop at about this many cells per axis
 
-#: Models shipped with the package: name -> (file, dimension, training grid).
-PRETRAINED = {"poisson2d": ("poisson2d.pt", 2, (64, 64)), "poisson3d": ("poisson3d.pt", 3, (32, 32, 32))}
+#: Models shipped with the package (``solvers/pretrained/<name>.pt``) and what they were trained on.
+PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box"}
 
 
 @dataclass
@@ -67,7 +67,7 @@ def load_pretrained(name: str, *, device: str = "cpu"):
 
     if name not in PRETRAINED:
         raise ValueError(f"unknown pretrained model {name!r}; available: {sorted(PRETRAINED)}")
-    path = resources.files("solvers") / "pretrained" / PRETRAINED[name][0]
+    path = resources.files("solvers") / "pretrained" / f"{name}.pt"
     with resources.as_file(path) as file:
         if not file.exists():
             raise FileNotFoundError(f"{file} is missing: run benchmarks/train_dcdm.py to train it")
@@ -288,6 +288,7 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     status, fallbacks, k = maxiter, 0, 0
     with _single_threaded_blas(xp):
         for k in range(1, maxiter + 1):
+            # unit norm in float64 first: the network works in float32, where r·r of a tiny residual underflows
             candidates = [prepare(q) for q in network(r / residuals[-1])]
             n_network = len(candidates)
             if fallback is not None:

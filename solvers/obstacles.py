@@ -18,7 +18,8 @@ from typing import Any
 
 from sciml.backend import array_namespace, namespace_for
 
-from .operators import _diagonal_from_faces, _divergence_form, _grid_function, _sparse_from_faces, _sparse_on
+from .operators import (_box, _cell_centers, _diagonal_from_faces, _divergence_form, _grid_function,
+                        _sparse_from_faces, _sparse_on)
 from .operators import _slice as _index
 
 __all__ = ["Geometry", "ObstacleLaplacian", "box", "box_with_ball", "open_tank", "random_boxes", "smooth_rhs"]
@@ -88,10 +89,7 @@ class ObstacleLaplacian:
         dim = len(self.grid_shape)
         if dim not in (2, 3) or min(self.grid_shape) < 2:
             raise ValueError(f"solid must be a 2D or 3D mask with >= 2 cells per axis, got {self.grid_shape}")
-        box = ((0.0, 1.0),) * dim if domain is None else tuple((float(a), float(b)) for a, b in domain)
-        if len(box) != dim or not all(b > a for a, b in box):
-            raise ValueError(f"domain must be {dim} intervals (a, b) with a < b, got {domain}")
-        self.domain = box
+        self.domain = box = _box(domain, dim)
         self.bc = _sides(bc, dim)
         self.spacing = tuple((b - a) / n for (a, b), n in zip(box, self.grid_shape))
         self.size = math.prod(self.grid_shape)
@@ -200,12 +198,7 @@ class ObstacleLaplacian:
         from sciml.backend import backend_name
 
         xp = namespace_for(backend_name(self.fluid) if backend is None else backend)
-        coords = []
-        for axis, ((a, _), n, h) in enumerate(zip(self.domain, self.grid_shape, self.spacing)):
-            shape = [1] * self.ndim
-            shape[axis] = n
-            coords.append(xp.reshape(a + (xp.arange(n, dtype=xp.float64) + 0.5) * h, tuple(shape)))
-        return tuple(coords)
+        return _cell_centers(xp, self.domain, self.grid_shape, self.spacing)
 
 
 # -- geometries -----------------------------------------------------------------------------
@@ -238,13 +231,11 @@ def _grid(shape: Sequence[int]):
 
 
 def _open_top(dim: int, open_top: bool) -> tuple:
-    """Walls everywhere; the high side of the last axis is open when ``open_top``."""
-    walls = [("neumann", "neumann")] * dim
-    if open_top:
-        walls[-1] = ("neumann", "dirichlet")
-    else:
-        walls = [("dirichlet", "dirichlet")] * dim
-    return tuple(walls)
+    """Walls everywhere and the high side of the last axis open, or (``open_top=False``) every
+    face open."""
+    if not open_top:
+        return (("dirichlet", "dirichlet"),) * dim
+    return (("neumann", "neumann"),) * (dim - 1) + (("neumann", "dirichlet"),)
 
 
 def box(shape: Sequence[int], *, open_top: bool = True) -> Geometry:

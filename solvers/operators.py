@@ -41,6 +41,24 @@ def _slice(axis: int, dim: int, sl: slice) -> tuple:
     return tuple(index)
 
 
+def _box(domain, dim: int) -> tuple[tuple[float, float], ...]:
+    """The domain as ``dim`` finite intervals ``(a, b)``, ``a < b`` (the unit box by default)."""
+    box = ((0.0, 1.0),) * dim if domain is None else tuple((float(a), float(b)) for a, b in domain)
+    if len(box) != dim or not all(math.isfinite(a) and math.isfinite(b) and b > a for a, b in box):
+        raise ValueError(f"domain must be {dim} finite intervals (a, b) with a < b, got {domain}")
+    return box
+
+
+def _cell_centers(xp, domain, grid_shape, spacing) -> tuple[Any, ...]:
+    """Cell-centre coordinates, one array per axis shaped to broadcast into the grid."""
+    coords = []
+    for axis, ((a, _), n, h) in enumerate(zip(domain, grid_shape, spacing)):
+        shape = [1] * len(grid_shape)
+        shape[axis] = n
+        coords.append(xp.reshape(a + (xp.arange(n, dtype=xp.float64) + 0.5) * h, tuple(shape)))
+    return tuple(coords)
+
+
 def _grid_function(u: Any, size: int, grid_shape: tuple[int, ...]):
     """``(xp, u on the grid, whether u came flat)``; a shape error names both accepted shapes."""
     xp = array_namespace(u)
@@ -178,10 +196,7 @@ class Laplacian:
             raise ValueError(f"dim={dim} does not match shape {self.grid_shape}")
         if any(n < 2 for n in self.grid_shape):
             raise ValueError(f"need at least 2 cells per axis, got shape {self.grid_shape}")
-        box = ((0.0, 1.0),) * d if domain is None else tuple((float(a), float(b)) for a, b in domain)
-        if len(box) != d or not all(math.isfinite(a) and math.isfinite(b) and b > a for a, b in box):
-            raise ValueError(f"domain must be {d} finite intervals (a, b) with a < b, got {domain}")
-        self.domain = box
+        self.domain = box = _box(domain, d)
         self.bc = tuple(str(b).lower() for b in _per_axis(bc, d, "bc"))
         for b in self.bc:
             if b not in BOUNDARY_CONDITIONS:
@@ -209,14 +224,7 @@ class Laplacian:
         >>> Laplacian(4, dim=1).cell_centers()[0]
         array([0.125, 0.375, 0.625, 0.875])
         """
-        xp = namespace_for(backend)
-        coords = []
-        for axis, ((a, _), n, h) in enumerate(zip(self.domain, self.grid_shape, self.spacing)):
-            c = a + (xp.arange(n, dtype=xp.float64) + 0.5) * h
-            shape = [1] * self.ndim
-            shape[axis] = n
-            coords.append(xp.reshape(c, tuple(shape)))
-        return tuple(coords)
+        return _cell_centers(namespace_for(backend), self.domain, self.grid_shape, self.spacing)
 
     # -- matrix-free apply -------------------------------------------------------------
     def matvec(self, u: Any) -> Any:

@@ -107,3 +107,17 @@ def test_training_on_darcy_reduces_the_error_and_save_load_round_trip(tmp_path, 
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match="not a valid model file"):
         load(path)
+
+
+def test_fit_restores_the_input_checks_when_training_fails():
+    model = MGTFNO(4, 1, 1, 8, seed=0)
+    x, y = torch.randn(4, 1, 8, 8), torch.randn(4, 1, 8, 8)
+
+    def failing(prediction, target):
+        raise RuntimeError("loss failed")
+
+    with pytest.raises(RuntimeError, match="loss failed"):
+        fit(model, (x, y), steps=2, loss=failing, progress=False)
+    assert model.check_inputs is True
+    with pytest.raises(ValueError, match="NaN"):
+        model(torch.full((1, 1, 8, 8), float("nan")))

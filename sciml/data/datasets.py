@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sciml.backend import namespace_for, to_numpy
 
-from .operator_data import OperatorData, OperatorSplits, cached
+from .operator_data import OperatorData, OperatorSplits, cached, check_sizes
 from .random_fields import GaussianRandomField1D
 
 __all__ = ["antiderivative", "burgers", "diffusion_reaction", "nonlinear_ode", "pendulum"]
@@ -22,10 +22,7 @@ def _ode_dataset(name: str, equation: str, n_train: int, n_test: int, m: int, *,
                  max_abs: float | None = None) -> OperatorSplits:
     import numpy as np
 
-    for label, value in (("n_train", n_train), ("n_test", n_test), ("m", m), ("points_per_function", points_per_function),
-                         ("n_grid", n_grid)):
-        if int(value) < 1:
-            raise ValueError(f"{label} must be >= 1, got {value}")
+    check_sizes(n_train=n_train, n_test=n_test, m=m, points_per_function=points_per_function, n_grid=n_grid)
     params = {"version": _VERSION, "equation": equation, "n_train": int(n_train), "n_test": int(n_test), "m": int(m),
               "points_per_function": int(points_per_function), "n_grid": int(n_grid),
               "length_scale": float(length_scale), "n_steps": int(n_steps), "seed": int(seed), "max_abs": max_abs}
@@ -152,8 +149,7 @@ def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *,
 
     from solvers.pde import diffusion_reaction as solve
 
-    if min(int(n_train), int(n_test), int(m), int(points_per_function), int(grid_stride)) < 1:
-        raise ValueError("sizes must be >= 1")
+    check_sizes(n_train=n_train, n_test=n_test, m=m, points_per_function=points_per_function, grid_stride=grid_stride)
     params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "m": int(m),
               "points_per_function": int(points_per_function), "grid_stride": int(grid_stride),
               "length_scale": float(length_scale), "diffusivity": float(diffusivity), "reaction": float(reaction),
@@ -199,8 +195,9 @@ def burgers(n_train: int = 1000, n_test: int = 200, n: int = 128, *, nu: float =
 
     from .random_fields import spectral_gaussian_field
 
-    if min(int(n_train), int(n_test), int(n), int(points_per_function)) < 1 or int(solve_n) % int(n):
-        raise ValueError("sizes must be >= 1 and solve_n a multiple of n")
+    check_sizes(n_train=n_train, n_test=n_test, n=n, points_per_function=points_per_function, solve_n=solve_n)
+    if int(solve_n) % int(n):
+        raise ValueError(f"solve_n ({solve_n}) must be a multiple of n ({n})")
     params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "n": int(n), "nu": float(nu),
               "t_final": float(t_final), "points_per_function": int(points_per_function), "solve_n": int(solve_n),
               "dt": float(dt), "alpha": float(alpha), "tau": float(tau), "sigma": float(sigma), "seed": int(seed)}

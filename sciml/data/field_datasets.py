@@ -13,7 +13,7 @@ import math
 
 from sciml.backend import namespace_for
 
-from .operator_data import FieldData, OperatorSplits, cached
+from .operator_data import FieldData, OperatorSplits, cached, check_sizes
 from .random_fields import spectral_gaussian_field
 
 __all__ = ["darcy", "navier_stokes"]
@@ -21,10 +21,10 @@ __all__ = ["darcy", "navier_stokes"]
 _VERSION = 1
 
 
-def _check_sizes(**sizes):
-    for label, value in sizes.items():
-        if int(value) < 1:
-            raise ValueError(f"{label} must be >= 1, got {value}")
+def _split(inputs, outputs, n_train: int, params: dict) -> OperatorSplits:
+    """The first ``n_train`` samples for training, the rest for testing."""
+    return OperatorSplits(FieldData(inputs[:n_train], outputs[:n_train]),
+                          FieldData(inputs[n_train:], outputs[n_train:]), params)
 
 
 def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refinement: int = 1,
@@ -73,7 +73,7 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
     """
     from solvers.pde import darcy as solve
 
-    _check_sizes(n_train=n_train, n_test=n_test, resolution=resolution)
+    check_sizes(n_train=n_train, n_test=n_test, resolution=resolution)
     if int(refinement) < 1 or int(refinement) % 2 == 0:
         raise ValueError(f"refinement must be an odd integer >= 1, got {refinement}")
     if not (high > 0 and low > 0):
@@ -90,8 +90,7 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
         a = xp.where(g >= 0, float(high), float(low))
         u = solve(a, f=float(f), progress=progress)
         data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, r // 2)
-        return OperatorSplits(FieldData(data.inputs[:n_train], data.outputs[:n_train]),
-                              FieldData(data.inputs[n_train:], data.outputs[n_train:]), params)
+        return _split(data.inputs, data.outputs, int(n_train), params)
 
     return cached("darcy", params, make, cache=cache, backend=backend)
 
@@ -150,7 +149,7 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     """
     from solvers.pde import navier_stokes_2d
 
-    _check_sizes(n_train=n_train, n_test=n_test, resolution=resolution, n_input=n_input, chunk=chunk)
+    check_sizes(n_train=n_train, n_test=n_test, resolution=resolution, n_input=n_input, chunk=chunk)
     fine = int(resolution) if solve_resolution is None else int(solve_resolution)
     if fine % int(resolution):
         raise ValueError(f"solve_resolution {fine} is not a multiple of resolution {resolution}")
@@ -182,7 +181,6 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
         w = xp.concat(parts, axis=0)
         inputs = w[:, :int(n_input)]
         targets = w[:, -1:] if outputs == "final" else w[:, int(n_input):]
-        return OperatorSplits(FieldData(inputs[:n_train], targets[:n_train]),
-                              FieldData(inputs[n_train:], targets[n_train:]), params)
+        return _split(inputs, targets, int(n_train), params)
 
     return cached("navier_stokes", params, make, cache=cache, backend=backend)

@@ -129,6 +129,13 @@ class FieldData:
 _KINDS = {"operator": (OperatorData, _FIELDS), "field": (FieldData, ("inputs", "outputs"))}
 
 
+def check_sizes(**sizes) -> None:
+    """Raise a ValueError naming the first of the keyword sizes that is below 1."""
+    for label, value in sizes.items():
+        if int(value) < 1:
+            raise ValueError(f"{label} must be >= 1, got {value}")
+
+
 @dataclass
 class OperatorSplits:
     """Training and test data of one data set (:class:`OperatorData` or :class:`FieldData`),

@@ -131,6 +131,10 @@ class DarcyManufactured(ExactSolution):
     def coefficient(self, x, y):
         """The coefficient ``a(x, y)``."""
         xp, (x, y) = self._check_points((x, y))
+        return self._coefficient(xp, x, y)
+
+    @staticmethod
+    def _coefficient(xp, x, y):
         return 2.0 + xp.sin(2.0 * math.pi * x) * xp.cos(3.0 * math.pi * y)
 
     def _solution(self, xp, x, y, t):
@@ -138,7 +142,7 @@ class DarcyManufactured(ExactSolution):
 
     def _source(self, xp, x, y, t):
         pi = math.pi
-        a = 2.0 + xp.sin(2.0 * pi * x) * xp.cos(3.0 * pi * y)
+        a = self._coefficient(xp, x, y)
         a_x = 2.0 * pi * xp.cos(2.0 * pi * x) * xp.cos(3.0 * pi * y)
         a_y = -3.0 * pi * xp.sin(2.0 * pi * x) * xp.sin(3.0 * pi * y)
         u = xp.sin(pi * x) * xp.sin(pi * y)
