@@ -1,4 +1,4 @@
-"""Train the DCDM networks shipped in ``solvers/pretrained`` (issue 7); rerun to reproduce them.
+"""Train the DCDM networks shipped in ``solvers/deep_conjugate/pretrained`` (issue 7); rerun to reproduce them.
 
 * ``poisson2d``: 64² open-top box (walls, zero pressure at the top), exact eigenvectors of the
   4096-unknown matrix, 6000 training and 400 held-out vectors (9x weight on the lower half of the
@@ -23,11 +23,11 @@ from pathlib import Path
 import torch
 
 from sciml.train import save
-from solvers.dcdm_training import train_dcdm
+from solvers.deep_conjugate.training import train_dcdm
 from solvers.obstacles import box
 
 ROOT = Path(__file__).resolve().parent
-TARGET = ROOT.parent / "solvers" / "pretrained"
+TARGET = ROOT.parent / "solvers" / "deep_conjugate" / "pretrained"
 
 SETTINGS = {
     "2d": dict(name="poisson2d", shape=(64, 64), n_samples=6000, n_validation=400, n_ritz=None, steps=10000,

@@ -186,36 +186,6 @@ def _navier_stokes_kolmogorov(backend: str) -> CheckOutcome:
                                 f"at t = 2: {transient:.1e}; the steady state kept for t = 10: {drift:.1e}")
 
 
-def _dcdm_poisson(backend: str, dim: int = 2) -> CheckOutcome:
-    from scipy.sparse.linalg import spsolve
-
-    from solvers import Laplacian, ObstacleLaplacian, cg, dcdm, load_pretrained
-
-    xp = namespace_for(backend)
-    problem = exact.PoissonManufactured(dim)  # non-separable, inhomogeneous Dirichlet data
-    name, shape = ("poisson2d", (64, 64)) if dim == 2 else ("poisson3d", (32, 32, 32))
-    A = ObstacleLaplacian(xp.zeros(shape, dtype=xp.bool), bc="dirichlet")
-    centres = A.cell_centers()
-    rhs = xp.broadcast_to(problem.source(*centres), shape) + Laplacian(shape).boundary_rhs(problem.boundary,
-                                                                                          backend=backend)
-    f = xp.reshape(rhs, (-1,))
-    model = load_pretrained(name, device="cuda" if backend == "cupy" else "cpu")
-    u, info = dcdm(A, f, model=model, grid_shape=shape, rtol=1e-8)
-    _, plain = cg(A, f, rtol=1e-8)
-    reference = xp.reshape(xp.broadcast_to(problem.solution(*centres), shape), (-1,))
-    error = relative_l2(u, reference)
-    direct = relative_l2(xp.asarray(spsolve(A.to_sparse(backend="numpy").tocsc(), to_numpy(f))), reference)
-    faster = info.converged and info.iterations < plain.iterations
-    grid = "x".join(map(str, shape))
-    return CheckOutcome(error=error if faster else float("inf"), tolerance=1.01 * direct,
-                        measure="relative L2 to exact",
-                        details=f"pretrained {name} (trained on the open-top box) on the manufactured solution "
-                                f"1/(1 + α|x - c|²), {grid} Dirichlet box, rtol 1e-8: DCDM {info.iterations} "
-                                f"iterations ({info.fallbacks} fallbacks), CG {plain.iterations}; the direct solve's "
-                                f"discretisation error is {direct:.3e} (tolerance 1.01x that; error shown as inf if "
-                                f"DCDM did not converge in fewer iterations than CG)")
-
-
 def register(registry: CheckRegistry) -> None:
     """Add the solver checks to ``registry``."""
     for dim in (1, 2, 3):
@@ -237,13 +207,6 @@ def register(registry: CheckRegistry) -> None:
         lambda backend: _diffusion_reaction_study(backend, manufactured=False))
     registry.check("pde-burgers-cole-hopf", component="solvers.pde",
                    description="pseudo-spectral ETDRK4 Burgers solver against the Cole-Hopf solution")(_burgers_cole_hopf)
-    registry.check("dcdm-pretrained-poisson", component="solvers",
-                   description="DCDM with the shipped 2D model reaches discretisation accuracy in fewer iterations "
-                               "than CG", backends=("numpy", "cupy"))(_dcdm_poisson)
-    registry.check("dcdm-pretrained-poisson-3d", component="solvers",
-                   description="DCDM with the shipped 3D model (32³) reaches discretisation accuracy in fewer "
-                               "iterations than CG", backends=("numpy", "cupy"))(
-        lambda backend: _dcdm_poisson(backend, dim=3))
     registry.check("pde-darcy-manufactured", component="solvers.pde",
                    description="Darcy finite volumes, second order on a smooth-coefficient manufactured solution",
                    backends=("numpy", "cupy"))(_darcy_manufactured)

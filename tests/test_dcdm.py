@@ -127,7 +127,7 @@ def test_dcdm_with_a_linear_preconditioner_matches_pcg_and_safeguard_rescues_a_b
 
 def test_dcdm_step_is_the_a_norm_optimum_over_network_and_jacobi_directions():
     torch = pytest.importorskip("torch")
-    from solvers.dcdm_network import DCDMNet
+    from solvers.deep_conjugate.network import DCDMNet
 
     geometry = box_with_ball((16, 16))
     A, b = geometry.operator(), smooth_rhs(geometry).ravel()
@@ -196,7 +196,7 @@ def test_dcdm_bad_input():
 
 def test_network_shapes_and_errors():
     torch = pytest.importorskip("torch")
-    from solvers.dcdm_network import DCDMNet
+    from solvers.deep_conjugate.network import DCDMNet
 
     net = DCDMNet(3, fine=1, coarse=1, after=1)
     assert net(torch.randn(2, 1, 8, 6, 4)).shape == (2, 1, 8, 6, 4)
@@ -219,7 +219,7 @@ def test_network_shapes_and_errors():
 
 def test_loss_matches_the_direct_formula_and_ritz_vectors_are_eigenvectors():
     torch = pytest.importorskip("torch")
-    from solvers.dcdm_training import dcdm_loss, ritz_vectors, training_vectors
+    from solvers.deep_conjugate.training import dcdm_loss, ritz_vectors, training_vectors
 
     A = box((6, 6)).operator().to_sparse()
     rng = np.random.default_rng(3)
@@ -240,7 +240,7 @@ def test_loss_matches_the_direct_formula_and_ritz_vectors_are_eigenvectors():
 @pytest.mark.slow
 def test_short_training_beats_cg_on_a_small_box_and_an_unseen_obstacle():
     pytest.importorskip("torch")
-    from solvers.dcdm_training import train_dcdm
+    from solvers.deep_conjugate.training import train_dcdm
 
     geometry = box((32, 32))
     model, history = train_dcdm(geometry.operator().to_sparse(), (32, 32), n_samples=600, n_validation=60,

@@ -41,7 +41,7 @@ class DCDMNet(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from solvers.dcdm_network import DCDMNet
+    >>> from solvers.deep_conjugate.network import DCDMNet
     >>> net = DCDMNet(2)
     >>> net(torch.randn(3, 1, 16, 24)).shape, net.n_parameters
     (torch.Size([3, 1, 16, 24]), 30337)

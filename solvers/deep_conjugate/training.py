@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .dcdm_network import DCDMNet
+from .network import DCDMNet
 
 __all__ = ["dcdm_loss", "ritz_vectors", "train_dcdm", "training_vectors"]
 
@@ -101,7 +101,7 @@ def dcdm_loss(A) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     --------
     >>> import numpy as np, torch
     >>> from solvers import Laplacian
-    >>> from solvers.dcdm_training import dcdm_loss
+    >>> from solvers.deep_conjugate.training import dcdm_loss
     >>> A = Laplacian((4, 4)).to_sparse()
     >>> b = torch.randn(2, 16, dtype=torch.float64)
     >>> float(dcdm_loss(A)(torch.as_tensor(np.linalg.solve(A.toarray(), b.T.numpy()).T), b)) < 1e-20

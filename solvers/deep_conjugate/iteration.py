@@ -32,14 +32,10 @@ from typing import Any
 
 from sciml.backend import array_namespace, backend_name
 
-from .krylov import KrylovInfo, _checked_system, _dot, _jacobi
+from ..krylov import KrylovInfo, _checked_system, _dot, _jacobi
+from .coarse import coarse_levels_for, network_directions
 
-__all__ = ["DCDMInfo", "dcdm", "load_pretrained", "network_directions", "coarse_levels_for", "PRETRAINED"]
-
-_COARSEST = 8  # "auto" coarse levels stop at about this many cells per axis
-
-#: Models shipped with the package (``solvers/pretrained/<name>.pt``) and what they were trained on.
-PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box"}
+__all__ = ["DCDMInfo", "dcdm"]
 
 
 @dataclass
@@ -49,99 +45,6 @@ class DCDMInfo(KrylovInfo):
 
     fallbacks: int = 0
 
-
-def load_pretrained(name: str, *, device: str = "cpu"):
-    """A DCDM network shipped with the package: ``"poisson2d"`` (trained on the 64² open-top box)
-    or ``"poisson3d"`` (32³).
-
-    Examples
-    --------
-    >>> from solvers import load_pretrained
-    >>> model = load_pretrained("poisson2d")
-    >>> model.dim
-    2
-    """
-    from importlib import resources
-
-    from sciml.train import load
-
-    if name not in PRETRAINED:
-        raise ValueError(f"unknown pretrained model {name!r}; available: {sorted(PRETRAINED)}")
-    path = resources.files("solvers") / "pretrained" / f"{name}.pt"
-    with resources.as_file(path) as file:
-        if not file.exists():
-            raise FileNotFoundError(f"{file} is missing: run benchmarks/train_dcdm.py to train it")
-        return load(file, map_location=device)
-
-
-def coarse_levels_for(grid_shape: tuple[int, ...], coarse_levels: int | str = "auto") -> int:
-    """The number of coarse network applications :func:`dcdm` makes on ``grid_shape``.
-
-    ``"auto"``: as many halvings as keep every axis even and at least 8 cells (64³ -> 3, 32³ -> 2).
-    An integer ``L`` is checked: every size must be divisible by ``2^(L+1)`` (the network pools once
-    more on the coarsest grid).
-
-    Examples
-    --------
-    >>> from solvers.deep_conjugate import coarse_levels_for
-    >>> coarse_levels_for((64, 64, 64)), coarse_levels_for((32, 32, 32)), coarse_levels_for((48, 96))
-    (3, 2, 2)
-    """
-    grid_shape = tuple(int(n) for n in grid_shape)
-    if coarse_levels == "auto":
-        levels = 0
-        while all(n % 2 ** (levels + 2) == 0 and n // 2 ** (levels + 1) >= _COARSEST for n in grid_shape):
-            levels += 1
-        return levels
-    if isinstance(coarse_levels, str) or int(coarse_levels) != coarse_levels or coarse_levels < 0:
-        raise ValueError(f"coarse_levels must be 'auto' or an integer >= 0, got {coarse_levels!r}")
-    levels = int(coarse_levels)
-    if any(n % 2 ** (levels + 1) for n in grid_shape):
-        raise ValueError(f"coarse_levels={levels} needs every grid size divisible by {2 ** (levels + 1)}, "
-                         f"got {grid_shape}")
-    return levels
-
-
-def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_levels: int = 0) -> list[Any]:
-    """The network's search directions for the residual ``r``: ``model(r)`` on the grid and, for each
-    coarse level ``l = 1..coarse_levels``, the network applied to ``r`` restricted ``l`` times (mean
-    of 2×2(×2) cells) and interpolated back (bi/trilinear).
-
-    The coarse applications give a network trained on a small grid the long wavelengths of a
-    larger one.  Runs on the model's device and dtype; returns flat float64 arrays in the namespace
-    of ``r``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from solvers import load_pretrained
-    >>> from solvers.deep_conjugate import network_directions
-    >>> r = np.random.default_rng(0).standard_normal(64 * 64)
-    >>> [q.shape for q in network_directions(load_pretrained("poisson2d"), r, (64, 64), coarse_levels=2)]
-    [(4096,), (4096,), (4096,)]
-    """
-    import torch
-    from torch.nn import functional
-
-    from sciml.backend import from_torch, to_torch
-
-    xp = array_namespace(r)
-    grid_shape = tuple(int(n) for n in grid_shape)
-    parameter = next(model.parameters())
-    t = torch.reshape(to_torch(r).to(device=parameter.device, dtype=parameter.dtype), (1, 1) + grid_shape)
-    pool = functional.avg_pool2d if len(grid_shape) == 2 else functional.avg_pool3d
-    mode = "bilinear" if len(grid_shape) == 2 else "trilinear"
-    outputs = []
-    with torch.no_grad():
-        outputs.append(model(t))
-        coarse = t
-        for level in range(1, int(coarse_levels) + 1):
-            coarse = pool(coarse, 2)
-            q = model(coarse)
-            for _ in range(level):
-                q = functional.interpolate(q, scale_factor=2, mode=mode, align_corners=False)
-            outputs.append(q)
-    return [xp.astype(xp.reshape(from_torch(q.reshape(-1).contiguous(), xp), (-1,)), xp.float64) for q in outputs]
 
 
 def _optimal_coefficients(gram, rhs, index):

@@ -1,0 +1,19 @@
+"""The deep conjugate direction method (DCDM): the iteration, its network, training and the
+shipped models, in one subpackage.
+
+* :func:`dcdm` — the iteration (:mod:`.iteration`), with coarse-grid network applications
+  (:mod:`.coarse`: :func:`network_directions`, :func:`coarse_levels_for`);
+* :class:`DCDMNet` — the fully convolutional network (:mod:`.network`, torch);
+* :mod:`.training` — Ritz training vectors, the residual loss, :func:`~.training.train_dcdm`;
+* :func:`load_pretrained` — the shipped 2D/3D models (:mod:`.pretrained`).
+
+This subpackage sits above :mod:`solvers`' numerics (it uses their operators and Krylov helpers,
+never the other way round).  Importing it does not import torch: the network module is imported
+when a model is built or loaded.
+"""
+
+from .coarse import coarse_levels_for, network_directions
+from .iteration import DCDMInfo, dcdm
+from .pretrained import PRETRAINED, load_pretrained
+
+__all__ = ["DCDMInfo", "PRETRAINED", "coarse_levels_for", "dcdm", "load_pretrained", "network_directions"]
