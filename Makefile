@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine (see README.md):
 #   make report   create .venv if missing, install, run the validation report
-#   make test     create .venv if missing, install, run the test suite (notebooks included)
+#   make test     create .venv if missing, install, check the import layers (lint-imports),
+#                 run the test suite (notebooks included)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -24,6 +25,7 @@ report: $(STAMP)
 # Two pytest workers on two cores: one thread each, or torch's and OpenBLAS's spinning
 # threads oversubscribe the machine (the suite ran 6x slower and notebooks timed out).
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --nbmake --doctest-modules tests notebooks sciml solvers tensor_formats validation $(PYTEST_ARGS)
 
 clean:

@@ -1,9 +1,9 @@
 """One training loop for every learner in this package, with exact-resume checkpoints.
 
-``fit(model, dataset, *, steps or epochs, batch_size, optimizer, lr, schedule, loss, seed,
-progress, checkpoint)`` returns a :class:`History`.  Data are given as
-:class:`~sciml.data.OperatorSplits` / :class:`~sciml.data.OperatorData` (DeepONet layouts) or
-as tensors ``(inputs, target)`` for models called as ``model(inputs)``.  Training runs on the
+``fit(model, data, *, steps or epochs, batch_size, optimizer, lr, schedule, loss, seed,
+progress, checkpoint)`` returns a :class:`History`.  ``data`` is anything the small protocol of
+:mod:`sciml.batches` accepts (a data set with ``batches()``, in-memory arrays, any iterable of
+batches): the loop imports no data set.  Training runs on the
 device of the model.  ``save`` / ``load`` rebuild a model from its recorded constructor
 arguments; files are read with ``torch.load(..., weights_only=True)``.
 """
@@ -55,53 +55,6 @@ def h1_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 _LOSSES = {"mse": mse_loss, "relative_l2": relative_l2_loss, "h1": h1_loss}
 
 
-# -- data --------------------------------------------------------------------------------
-@dataclass
-class _Batches:
-    """Inputs (tuple of tensors with a common first axis), target, and how to call the model."""
-
-    inputs: tuple
-    target: torch.Tensor
-    call: str  # "forward" or "unaligned"; "aligned" calls forward with a shared trunk
-
-    def __len__(self) -> int:
-        return int(self.target.shape[0])
-
-    def predict(self, model, index=None):
-        inputs = self.inputs if index is None else tuple(
-            t if (self.call == "aligned" and k == 1) else t[index] for k, t in enumerate(self.inputs))
-        if self.call == "unaligned":
-            return model.unaligned(*inputs)
-        return model(*inputs)
-
-    def targets(self, index=None):
-        return self.target if index is None else self.target[index]
-
-
-def _as_tensor(x, device, dtype):
-    from sciml.backend import to_torch
-
-    t = x if isinstance(x, torch.Tensor) else to_torch(x)
-    return t.to(device=device, dtype=dtype)
-
-
-def _batches(data, layout: str, device, dtype) -> _Batches:
-    from sciml.data import FieldData, OperatorData
-
-    if isinstance(data, FieldData):
-        return _Batches((_as_tensor(data.inputs, device, dtype),), _as_tensor(data.outputs, device, dtype), "forward")
-    if isinstance(data, OperatorData):
-        if layout not in ("unaligned", "aligned"):
-            raise ValueError(f"layout must be 'unaligned' or 'aligned', got {layout!r}")
-        arrays = data.unaligned() if layout == "unaligned" else data.aligned()
-        tensors = [_as_tensor(a, device, dtype) for a in arrays]
-        return _Batches(tuple(tensors[:2]), tensors[2], layout)
-    if isinstance(data, (tuple, list)) and len(data) >= 2:
-        tensors = [_as_tensor(a, device, dtype) for a in data]
-        return _Batches(tuple(tensors[:-1]), tensors[-1], "forward")
-    raise TypeError("data must be OperatorSplits, OperatorData, FieldData or a tuple (inputs..., target)")
-
-
 # -- history and checkpoints -------------------------------------------------------------
 @dataclass
 class History:
@@ -143,101 +96,115 @@ def _safe_load(path: Path, what: str) -> dict:
 
 
 # -- the loop ----------------------------------------------------------------------------
-def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None, epochs: int | None = None,
+def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, epochs: int | None = None,
         batch_size: int | None = None, optimizer: str | Callable = "adam", lr: float = 1e-3,
         weight_decay: float = 0.0, schedule: Callable | tuple | None = None, loss: str | Callable = "mse",
         layout: str = "unaligned", seed: int = 0, progress: bool | None = None, checkpoint: str | Path | None = None,
         checkpoint_every: int = 1000, eval_every: int = 1000, normalize: bool = True) -> History:
-    """Train ``model`` on ``dataset``; the history records loss, test error and wall time.
+    """Train ``model`` on ``data``; the history records loss, test error and wall time.
 
     Parameters
     ----------
     model : torch.nn.Module
         Trained on its own device and dtype.
-    dataset : OperatorSplits, OperatorData, FieldData or tuple
-        With ``OperatorSplits`` the test split is used as ``test`` unless given.  ``FieldData``
-        and tuples ``(inputs..., target)`` train ``model(inputs...)``.
-    test : OperatorData, FieldData or tuple, optional
+    data : data set, ArrayBatches, tuple or iterable of batches
+        Anything :func:`sciml.batches.as_batches` accepts: a data object with ``batches(layout=)``
+        (the :mod:`sciml.data` sets; one with ``train`` and ``test`` attributes, such as
+        ``OperatorSplits``, trains on ``train`` and tests on ``test`` unless ``test`` is given), an
+        :class:`~sciml.batches.ArrayBatches`, a tuple ``(inputs..., target)`` for
+        ``model(*inputs)``, or any iterable of ``(inputs..., target)`` batches (a DataLoader).
+    test : same kinds as ``data``, optional
     steps, epochs : int
         Exactly one: optimisation steps, or passes over the data.
     batch_size : int, optional
-        Mini-batch size; full batch when omitted (DeepONet's reference setting).
+        Mini-batch size for in-memory data; full batch when omitted (DeepONet's reference
+        setting).  An iterable brings its own batches (``batch_size`` must then be omitted).
     optimizer : "adam", "adamw", "sgd" or a callable ``params -> torch.optim.Optimizer``
     lr, weight_decay : float
     schedule : callable or ("step", step_size, gamma) or ("cosine",), optional
         A callable receives the optimizer and returns a torch scheduler, stepped every step.
     loss : "mse", "relative_l2", "h1" or a callable ``(prediction, target) -> scalar``
+        The prediction and the target must have the same shape (never broadcast).
     layout : "unaligned" or "aligned"
-        Which layout of ``OperatorData`` to train on.
+        Passed to ``data.batches(layout=)``: which DeepONet layout of ``OperatorData`` to train on.
     seed : int
         Seeds the mini-batch order (and nothing global).
     progress : bool, optional
         A tqdm bar; by default only when stderr is a terminal.
     checkpoint : path, optional
         Saved every ``checkpoint_every`` steps and at the end (model, optimizer, scheduler,
-        batch-order generator, history).  If the file exists, training resumes from it and
-        continues exactly as an uninterrupted run.
+        batch-order generator, history).  If the file exists, training resumes from it and, for
+        in-memory data, continues exactly as an uninterrupted run; with an iterable of batches it
+        resumes at the saved step with a fresh pass over the iterable.
     eval_every : int
         Test evaluation interval in steps.
     normalize : bool
         Call ``model.set_normalization(*inputs, target)`` with the training data first (if the
-        model has it and training starts fresh).
+        model has it, the data are in memory and training starts fresh).
 
     Returns
     -------
     History
+
+    Raises
+    ------
+    FloatingPointError
+        When the training loss becomes NaN or infinite (the step is named; the checkpoint keeps
+        the last finite state).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.train import fit
+    >>> x = torch.linspace(-1, 1, 64)[:, None]
+    >>> model = torch.nn.Linear(1, 1)
+    >>> history = fit(model, (x, 3 * x + 1), steps=300, lr=0.1, progress=False)
+    >>> round(model.weight.item(), 3), round(model.bias.item(), 3)
+    (3.0, 1.0)
     """
-    from sciml.data import OperatorSplits
+    from sciml.batches import ArrayBatches, as_batches
 
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps and epochs")
     parameter = next(model.parameters())
     device = parameter.device
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), parameter.dtype)  # not complex
-    if isinstance(dataset, OperatorSplits):
-        test = dataset.test if test is None else test
-        dataset = dataset.train
-    train = _batches(dataset, layout, device, dtype)
-    test_data = None if test is None else _batches(test, layout, device, dtype)
-    for name, part in (("training", train), ("test", test_data)):
-        if part is not None and not all(bool(torch.isfinite(t).all()) for t in (*part.inputs, part.target)):
-            raise ValueError(f"the {name} data contain NaN or infinite values")
-    if hasattr(model, "check_inputs"):  # validate the shapes once, then train without per-step scans
-        with torch.no_grad():
-            train.predict(model, slice(0, 1))
-    n = len(train)
-    batch = n if batch_size is None else int(batch_size)
-    if not 1 <= batch <= n:
-        raise ValueError(f"batch_size must be in [1, {n}], got {batch_size}")
-    per_epoch = math.ceil(n / batch)
+    if hasattr(data, "train") and hasattr(data, "test"):
+        test = data.test if test is None else test
+        data = data.train
+    train = as_batches(data, layout=layout)
+    test_data = None if test is None else as_batches(test, layout=layout)
+    in_memory = isinstance(train, ArrayBatches)
+    if in_memory:
+        train = train.to(device, dtype)
+        _check_finite(train, "training")
+    if isinstance(test_data, ArrayBatches):
+        test_data = test_data.to(device, dtype)
+        _check_finite(test_data, "test")
+    if in_memory:
+        n = len(train)
+        batch = n if batch_size is None else int(batch_size)
+        if not 1 <= batch <= n:
+            raise ValueError(f"batch_size must be in [1, {n}], got {batch_size}")
+        per_epoch = math.ceil(n / batch)
+    else:
+        if batch_size is not None:
+            raise ValueError("batch_size applies to in-memory data; an iterable of batches brings its own")
+        per_epoch = len(train) if hasattr(train, "__len__") else None
+        if epochs is not None and per_epoch is None:
+            raise ValueError("epochs needs an iterable with a length; give steps instead")
     total = int(steps) if steps is not None else int(epochs) * per_epoch
     if total < 1:
         raise ValueError("steps/epochs must be >= 1")
     loss_fn = _LOSSES.get(loss) if isinstance(loss, str) else loss
     if loss_fn is None:
         raise ValueError(f"loss must be one of {sorted(_LOSSES)} or a callable, got {loss!r}")
-
-    params = model.parameters()
-    if callable(optimizer):
-        opt = optimizer(params)
-    elif optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    elif optimizer == "adamw":
-        opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    elif optimizer == "sgd":
-        opt = torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
-    else:
-        raise ValueError(f"optimizer must be 'adam', 'adamw', 'sgd' or a callable, got {optimizer!r}")
-    if schedule is None:
-        scheduler = None
-    elif callable(schedule):
-        scheduler = schedule(opt)
-    elif schedule[0] == "step":
-        scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=int(schedule[1]), gamma=float(schedule[2]))
-    elif schedule[0] == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
-    else:
-        raise ValueError(f"unknown schedule {schedule!r}")
+    if in_memory:  # shapes checked once on one sample (the model's own input checks run here too)
+        with torch.no_grad():
+            inputs, target = train.select(slice(0, 1))
+            _same_shape(train.predict(model, inputs), target)
+    opt = _optimizer(optimizer, model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = _scheduler(schedule, opt, total)
 
     generator = torch.Generator()
     generator.manual_seed(int(seed))
@@ -258,7 +225,7 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
         history = History(**state["history"])
         start_step = int(state["step"])
         order = state.get("order")
-    elif normalize and hasattr(model, "set_normalization"):
+    elif normalize and in_memory and hasattr(model, "set_normalization"):
         model.set_normalization(*train.inputs, train.target)
 
     def save_checkpoint(step):
@@ -268,44 +235,58 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
                             "step": step},
                            checkpoint)
 
-    def evaluate():
-        model.eval()
-        with torch.no_grad():
-            value = float(loss_fn(test_data.predict(model), test_data.targets()))
-        model.train()
-        return value
+    def next_batch(step):
+        nonlocal order, stream
+        if not in_memory:
+            try:
+                item = next(stream)
+            except StopIteration:  # a new pass over the iterable
+                stream = iter(train)
+                item = next(stream)
+            inputs = tuple(_to_model(t, device, dtype) for t in item[:-1])
+            return ArrayBatches(inputs, _to_model(item[-1], device, dtype)), inputs, _to_model(item[-1], device, dtype)
+        if batch == n:
+            inputs, target = train.select(None)
+            return train, inputs, target
+        position = step % per_epoch
+        if position == 0 or order is None:
+            order = torch.randperm(n, generator=generator)
+        inputs, target = train.select(order[position * batch:(position + 1) * batch].to(device))
+        return train, inputs, target
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
     from tqdm import tqdm
 
+    stream = None if in_memory else iter(train)
     bar = tqdm(total=total, initial=start_step, desc="training", unit="step", disable=not show)
     checking = getattr(model, "check_inputs", None)
-    if checking is not None:
+    if checking is not None and in_memory:
         model.check_inputs = False
     try:
         clock = time.perf_counter() - (history.wall_time[-1] if history.wall_time else 0.0)
         model.train()
         for step in range(start_step, total):
-            position = step % per_epoch
-            if batch == n:
-                index = None
-            else:
-                if position == 0 or order is None:
-                    order = torch.randperm(n, generator=generator)
-                index = order[position * batch:(position + 1) * batch].to(device)
+            source, inputs, target = next_batch(step)
             opt.zero_grad(set_to_none=True)
-            value = loss_fn(train.predict(model, index), train.targets(index))
+            prediction = source.predict(model, inputs)
+            if not in_memory:
+                _same_shape(prediction, target)
+            value = loss_fn(prediction, target)
             value.backward()
+            current = float(value.detach())
+            if not math.isfinite(current):
+                raise FloatingPointError(f"the training loss became {current} at step {step + 1}; lower the "
+                                         f"learning rate or check the data (the model holds the step's state)")
             opt.step()
             if scheduler is not None:
                 scheduler.step()
             history.step.append(step + 1)
-            history.loss.append(float(value.detach()))
+            history.loss.append(current)
             history.wall_time.append(time.perf_counter() - clock)
             if test_data is not None and ((step + 1) % eval_every == 0 or step + 1 == total):
                 history.test_step.append(step + 1)
-                history.test_error.append(evaluate())
-                bar.set_postfix(loss=f"{float(value.detach()):.2e}", test=f"{history.test_error[-1]:.2e}")
+                history.test_error.append(_evaluate(model, test_data, loss_fn, device, dtype))
+                bar.set_postfix(loss=f"{current:.2e}", test=f"{history.test_error[-1]:.2e}")
             bar.update(1)
             if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
                 save_checkpoint(step + 1)
@@ -315,6 +296,72 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
             model.check_inputs = checking
     model.eval()
     return history
+
+
+def _check_finite(batches, name: str) -> None:
+    if not all(bool(torch.isfinite(t).all()) for t in (*batches.inputs, batches.target)):
+        raise ValueError(f"the {name} data contain NaN or infinite values")
+
+
+def _same_shape(prediction: torch.Tensor, target: torch.Tensor) -> None:
+    if tuple(prediction.shape) != tuple(target.shape):
+        raise ValueError(f"the model's prediction has shape {tuple(prediction.shape)} but the target has "
+                         f"{tuple(target.shape)}; they must match (a loss would broadcast them)")
+
+
+def _to_model(x, device, dtype) -> torch.Tensor:
+    from sciml.backend import to_torch
+
+    t = x if isinstance(x, torch.Tensor) else to_torch(x)
+    return t.to(device=device, dtype=dtype)
+
+
+def _evaluate(model, test_data, loss_fn, device, dtype) -> float:
+    """The loss over the test data: in one piece for in-memory data, sample-weighted over batches otherwise."""
+    from sciml.batches import ArrayBatches
+
+    model.eval()
+    try:
+        with torch.no_grad():
+            if isinstance(test_data, ArrayBatches):
+                inputs, target = test_data.select(None)
+                prediction = test_data.predict(model, inputs)
+                _same_shape(prediction, target)
+                return float(loss_fn(prediction, target))
+            total, count = 0.0, 0
+            for item in test_data:
+                inputs = tuple(_to_model(t, device, dtype) for t in item[:-1])
+                target = _to_model(item[-1], device, dtype)
+                prediction = model(*inputs)
+                _same_shape(prediction, target)
+                total += float(loss_fn(prediction, target)) * int(target.shape[0])
+                count += int(target.shape[0])
+            if count == 0:
+                raise ValueError("the test data yielded no batches")
+            return total / count
+    finally:
+        model.train()
+
+
+def _optimizer(optimizer, params, *, lr: float, weight_decay: float):
+    if callable(optimizer):
+        return optimizer(params)
+    choices = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+    if optimizer not in choices:
+        raise ValueError(f"optimizer must be one of {sorted(choices)} or a callable, got {optimizer!r}")
+    return choices[optimizer](params, lr=lr, weight_decay=weight_decay)
+
+
+def _scheduler(schedule, opt, total: int):
+    if schedule is None:
+        return None
+    if callable(schedule):
+        return schedule(opt)
+    if schedule[0] == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=int(schedule[1]), gamma=float(schedule[2]))
+    if schedule[0] == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+    raise ValueError(f"unknown schedule {schedule!r}")
 
 
 # -- save / load ---------------------------------------------------------------------------

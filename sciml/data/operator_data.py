@@ -14,6 +14,7 @@ from typing import Any
 
 from sciml._files import atomic_write
 from sciml.backend import array_namespace, to_backend, to_numpy
+from sciml.batches import ArrayBatches
 
 __all__ = ["FieldData", "OperatorData", "OperatorSplits", "cache_dir", "cached"]
 
@@ -70,6 +71,17 @@ class OperatorData:
         branch = xp.reshape(xp.broadcast_to(self.branch[:, None, :], (n, q, self.branch.shape[1])), (n * q, -1))
         return branch, xp.reshape(self.points, (n * q, d)), xp.reshape(self.targets, (n * q, 1))
 
+    def batches(self, *, layout: str = "unaligned") -> ArrayBatches:
+        """The training view (:mod:`sciml.batches`): ``layout="unaligned"`` trains
+        ``model.unaligned(branch, trunk)`` on one triple per point, ``"aligned"`` trains
+        ``model(branch, grid)`` with the grid shared by every function."""
+        if layout == "aligned":
+            return ArrayBatches((self.branch, self.grid), self.grid_targets, shared=(1,))
+        if layout == "unaligned":
+            branch, trunk, targets = self.unaligned()
+            return ArrayBatches((branch, trunk), targets, method="unaligned")
+        raise ValueError(f"layout must be 'unaligned' or 'aligned', got {layout!r}")
+
     def to_backend(self, name: str) -> OperatorData:
         return OperatorData(*(to_backend(getattr(self, f), name) for f in _FIELDS))
 
@@ -121,6 +133,11 @@ class FieldData:
         """Every ``stride``-th point per axis, starting at ``offset``."""
         index = (slice(None), slice(None), slice(offset, None, stride), slice(offset, None, stride))
         return FieldData(self.inputs[index], self.outputs[index])
+
+    def batches(self, *, layout: str | None = None) -> ArrayBatches:
+        """The training view (:mod:`sciml.batches`): ``model(inputs)`` against ``outputs``
+        (``layout`` is accepted for the common call and ignored)."""
+        return ArrayBatches((self.inputs,), self.outputs)
 
     def to_backend(self, name: str) -> FieldData:
         return FieldData(to_backend(self.inputs, name), to_backend(self.outputs, name))

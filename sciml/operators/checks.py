@@ -1,6 +1,6 @@
-"""sciml's contribution to the validation report (entry point ``validation.checks``):
-the data generation against closed forms, a small DeepONet on the antiderivative, the
-MG-TFNO patching round trip and a small TFNO on Darcy flow."""
+"""The operator learners' checks in the validation report (entry point ``validation.checks``):
+a small DeepONet on the antiderivative, the MG-TFNO patching round trip and a small TFNO on
+Darcy flow."""
 
 from __future__ import annotations
 
@@ -8,18 +8,6 @@ from sciml.backend import namespace_for
 from validation.checks import CheckOutcome, CheckRegistry
 
 __all__ = ["register"]
-
-
-def _grf_antiderivative(backend: str) -> CheckOutcome:
-    from sciml.data import GaussianRandomField1D
-    from solvers.pde import solve_ode
-
-    xp = namespace_for(backend)
-    funcs = GaussianRandomField1D(length_scale=0.2, backend=backend).sample(50, seed=0)
-    x = xp.linspace(0.0, 1.0, 101, dtype=xp.float64)
-    error = float(xp.max(xp.abs(solve_ode(funcs, x, n_steps=200) - funcs.antiderivative(x))))
-    return CheckOutcome(error=error, tolerance=1e-8, measure="max error",
-                        details="RK4 (200 steps) against the closed-form (erf) antiderivative of 50 GRF samples")
 
 
 def _deeponet_antiderivative(backend: str) -> CheckOutcome:
@@ -101,9 +89,7 @@ def _tfno_darcy(backend: str) -> CheckOutcome:
 
 
 def register(registry: CheckRegistry) -> None:
-    """Add sciml's checks to ``registry``."""
-    registry.check("data-grf-antiderivative", component="sciml.data",
-                   description="ODE solver against the exact antiderivative of GRF inputs")(_grf_antiderivative)
+    """Add the operator learners' checks to ``registry``."""
     registry.check("deeponet-antiderivative", component="sciml.operators",
                    description="a small DeepONet learns the antiderivative operator in under a minute",
                    backends=("numpy", "cupy"))(_deeponet_antiderivative)

@@ -1,0 +1,131 @@
+"""What the training loop trains on: samples addressable by index, or any iterable of batches.
+
+The protocol is small so that :func:`sciml.train.fit` never has to know a data set:
+
+* a data object with a method ``batches(*, layout)`` returning :class:`ArrayBatches` (the data
+  sets of :mod:`sciml.data` have it), optionally with ``train`` / ``test`` attributes for a split;
+* :class:`ArrayBatches` itself: in-memory inputs and a target with a common first (sample) axis;
+  ``fit`` draws seeded mini-batches from it and can resume a run exactly;
+* a tuple (or a list of arrays) ``(inputs..., target)``, the same as ``ArrayBatches(inputs, target)``;
+* any other iterable, a list of batch tuples included (e.g. a ``torch.utils.data.DataLoader``) yielding ``(inputs..., target)``
+  tuples; one pass over it is an epoch.  The loop cannot re-create its order, so a resumed run
+  starts a fresh pass over the iterable (documented in :func:`~sciml.train.fit`).
+
+Importing this module does not import torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["ArrayBatches", "as_batches"]
+
+
+class ArrayBatches:
+    """In-memory training samples: ``inputs`` and ``target`` share their first (sample) axis.
+
+    Parameters
+    ----------
+    inputs : sequence of arrays or tensors
+        The model's positional inputs.  Entries whose position is in ``shared`` are passed whole
+        to every batch (e.g. DeepONet's common evaluation grid in the aligned layout).
+    target : array or tensor
+        What the model's output is compared with; ``target.shape[0]`` is the number of samples.
+    method : str
+        The model method called on the inputs: ``"forward"`` calls ``model(*inputs)``, any other
+        name ``getattr(model, method)(*inputs)`` (DeepONet's ``"unaligned"``).
+    shared : sequence of int
+        Positions in ``inputs`` that are not indexed by sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.batches import ArrayBatches
+    >>> data = ArrayBatches((np.zeros((10, 3)),), np.ones((10, 1)))
+    >>> len(data), data.n_inputs
+    (10, 1)
+    """
+
+    def __init__(self, inputs: Sequence[Any], target: Any, *, method: str = "forward", shared: Sequence[int] = ()):
+        self.inputs = tuple(inputs)
+        self.target = target
+        self.method = str(method)
+        self.shared = frozenset(int(k) for k in shared)
+        if not self.inputs:
+            raise ValueError("ArrayBatches needs at least one input")
+        if any(not 0 <= k < len(self.inputs) for k in self.shared):
+            raise ValueError(f"shared positions {sorted(self.shared)} are outside the {len(self.inputs)} inputs")
+        n = self._n(target)
+        for k, t in enumerate(self.inputs):
+            if k not in self.shared and self._n(t) != n:
+                raise ValueError(f"input {k} has {self._n(t)} samples but the target has {n}")
+
+    @staticmethod
+    def _n(t: Any) -> int:
+        if not hasattr(t, "shape") or len(t.shape) == 0:
+            raise ValueError(f"inputs and target must be arrays with a sample axis, got {type(t).__name__}")
+        return int(t.shape[0])
+
+    def __len__(self) -> int:
+        return self._n(self.target)
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of positional model inputs."""
+        return len(self.inputs)
+
+    def to(self, device: Any, dtype: Any) -> ArrayBatches:
+        """The same samples as torch tensors on ``device`` with floating dtype ``dtype``."""
+        return ArrayBatches(tuple(_tensor(t, device, dtype) for t in self.inputs), _tensor(self.target, device, dtype),
+                            method=self.method, shared=tuple(self.shared))
+
+    def select(self, index: Any = None) -> tuple[tuple, Any]:
+        """``(inputs, target)`` of the samples ``index`` (all when ``None``)."""
+        if index is None:
+            return self.inputs, self.target
+        inputs = tuple(t if k in self.shared else t[index] for k, t in enumerate(self.inputs))
+        return inputs, self.target[index]
+
+    def predict(self, model: Any, inputs: tuple) -> Any:
+        """The model's output for ``inputs`` (a selection of this object's inputs)."""
+        return model(*inputs) if self.method == "forward" else getattr(model, self.method)(*inputs)
+
+
+def _tensor(x: Any, device: Any, dtype: Any):
+    import torch
+
+    from sciml.backend import to_torch
+
+    t = x if isinstance(x, torch.Tensor) else to_torch(x)
+    return t.to(device=device, dtype=dtype)
+
+
+def as_batches(data: Any, *, layout: str = "unaligned") -> ArrayBatches | Iterable:
+    """The training protocol's view of ``data`` (see the module docstring).
+
+    Returns an :class:`ArrayBatches` for in-memory data and ``data`` itself for a general iterable
+    of ``(inputs..., target)`` batches.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.batches import as_batches
+    >>> len(as_batches((np.zeros((5, 2)), np.zeros((5, 1)))))
+    5
+    """
+    if isinstance(data, ArrayBatches):
+        return data
+    if callable(getattr(data, "batches", None)):
+        batches = data.batches(layout=layout)
+        if not isinstance(batches, ArrayBatches):
+            raise TypeError(f"{type(data).__name__}.batches() must return ArrayBatches, got {type(batches).__name__}")
+        return batches
+    if isinstance(data, tuple) or (isinstance(data, list) and all(hasattr(t, "shape") for t in data)):
+        if len(data) < 2:
+            raise ValueError(f"a tuple of training data needs (inputs..., target), got {len(data)} item(s)")
+        return ArrayBatches(tuple(data[:-1]), data[-1])
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
+        return data
+    raise TypeError("data must have a batches() method (the sciml.data sets), be ArrayBatches, a tuple "
+                    f"(inputs..., target) or an iterable of such tuples; got {type(data).__name__}")
