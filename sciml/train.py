@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
+from sciml._extras import require
 from sciml._files import atomic_write
+
+torch = require("torch")
 
 __all__ = ["History", "fit", "h1_loss", "load", "mse_loss", "relative_l2_loss", "save"]
 

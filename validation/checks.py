@@ -92,6 +92,13 @@ class Check:
     description: str
     run: Callable[[str], CheckOutcome]
     backends: tuple[str, ...] = ("numpy", "cupy", "array_api_strict")
+    requires: tuple[str, ...] = ()  # optional modules (e.g. "torch"); without them the check is skipped
+
+    def missing(self) -> list[str]:
+        """The required modules that are not installed."""
+        import importlib.util
+
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
 
 
 @dataclass
@@ -108,11 +115,11 @@ class CheckRegistry:
         return check
 
     def check(self, name: str, *, component: str, description: str,
-              backends: Sequence[str] = ("numpy", "cupy", "array_api_strict")):
-        """Decorator form of :meth:`add`."""
+              backends: Sequence[str] = ("numpy", "cupy", "array_api_strict"), requires: Sequence[str] = ()):
+        """Decorator form of :meth:`add`; ``requires`` names optional modules the check needs."""
 
         def decorate(run: Callable[[str], CheckOutcome]):
-            self.add(Check(name, component, description, run, tuple(backends)))
+            self.add(Check(name, component, description, run, tuple(backends), tuple(requires)))
             return run
 
         return decorate

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import sys
 import time
@@ -38,10 +39,15 @@ class CheckResult:
     check: Check
     outcome: CheckOutcome | None
     error_message: str = ""
+    skipped: str = ""  # why the check did not run (a missing optional dependency)
 
     @property
     def passed(self) -> bool:
         return self.outcome is not None and self.outcome.passed
+
+    @property
+    def failed(self) -> bool:
+        return not self.skipped and not self.passed
 
 
 def run_checks(registry: CheckRegistry, *, backend: str = "numpy", patterns: Sequence[str] | None = None,
@@ -55,6 +61,14 @@ def run_checks(registry: CheckRegistry, *, backend: str = "numpy", patterns: Seq
     disable = not sys.stderr.isatty() if progress is None else not progress
     results = []
     for check in tqdm(checks, desc="validation", unit="check", disable=disable):
+        missing = check.missing()
+        if missing:
+            from sciml._extras import EXTRAS
+
+            extras = sorted({EXTRAS.get(m, m) for m in missing})
+            results.append(CheckResult(check, None, skipped=f"needs {', '.join(missing)}: pip install "
+                                                          f"'sciml[{','.join(extras)}]'"))
+            continue
         try:
             results.append(CheckResult(check, registry.run(check.name, backend=backend)))
         except Exception as exc:  # a failing check is reported with its message
@@ -73,7 +87,8 @@ def format_table(results: Sequence[CheckResult]) -> str:
     for r in results:
         o = r.outcome
         if o is None:
-            lines.append(f"| {r.check.name} | {r.check.component} | - | - | - | FAIL ({r.error_message}) |")
+            verdict = f"skipped ({r.skipped})" if r.skipped else f"FAIL ({r.error_message})"
+            lines.append(f"| {r.check.name} | {r.check.component} | - | - | - | {verdict} |")
             continue
         order = "-" if o.observed_order is None else f"{o.observed_order:.3f}"
         if o.expected_order is not None:
@@ -140,7 +155,7 @@ def write_report(results: Sequence[CheckResult], out_dir: str | Path, *, backend
         lines.append(r.check.description + ".")
         o = r.outcome
         if o is None:
-            lines += ["", f"**Raised** `{r.error_message}`", ""]
+            lines += ["", f"**Skipped**: {r.skipped}" if r.skipped else f"**Raised** `{r.error_message}`", ""]
             continue
         lines.append(f"{o.measure}: {o.error:.3e} (tolerance {o.tolerance:.1e}), {o.seconds:.2f} s. {o.details}")
         if o.convergence:
@@ -193,8 +208,15 @@ def main(argv: Sequence[str] | None = None, *, registry: CheckRegistry | None = 
         print(f"error: {exc}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - start
-    path = write_report(results, args.out, backend=args.backend, seconds=seconds, plots=not args.no_plots)
+    plots = not args.no_plots
+    if plots and importlib.util.find_spec("matplotlib") is None:
+        print("note: no PNG plots (matplotlib is missing: pip install 'sciml[plot]')", file=sys.stderr)
+        plots = False
+    path = write_report(results, args.out, backend=args.backend, seconds=seconds, plots=plots)
     print(format_table(results))
-    n_fail = sum(not r.passed for r in results)
-    print(f"\n{len(results) - n_fail} passed, {n_fail} failed in {seconds:.1f} s on {args.backend}; report: {path}")
+    n_fail = sum(r.failed for r in results)
+    n_skip = sum(bool(r.skipped) for r in results)
+    n_pass = len(results) - n_fail - n_skip
+    skipped = f", {n_skip} skipped" if n_skip else ""
+    print(f"\n{n_pass} passed, {n_fail} failed{skipped} in {seconds:.1f} s on {args.backend}; report: {path}")
     return 1 if n_fail else 0

@@ -92,10 +92,10 @@ def register(registry: CheckRegistry) -> None:
     """Add the operator learners' checks to ``registry``."""
     registry.check("deeponet-antiderivative", component="sciml.operators",
                    description="a small DeepONet learns the antiderivative operator in under a minute",
-                   backends=("numpy", "cupy"))(_deeponet_antiderivative)
+                   backends=("numpy", "cupy"), requires=("torch",))(_deeponet_antiderivative)
     registry.check("mgtfno-patching-identity", component="sciml.operators",
                    description="multigrid patching followed by unpatching returns the input exactly",
-                   backends=("numpy", "cupy"))(_mgtfno_patching)
+                   backends=("numpy", "cupy"), requires=("torch", "neuralop"))(_mgtfno_patching)
     registry.check("tfno-darcy-32", component="sciml.operators",
                    description="a small TFNO learns Darcy flow at 32² in under a minute",
-                   backends=("numpy", "cupy"))(_tfno_darcy)
+                   backends=("numpy", "cupy"), requires=("torch", "neuralop"))(_tfno_darcy)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import torch
-from torch import nn
+from sciml._extras import require
+
+torch = require("torch")
+nn = torch.nn
 
 __all__ = ["DeepONet", "ConvBranch"]
 

@@ -20,10 +20,11 @@ import contextlib
 import io
 from collections.abc import Sequence
 
-import torch
-from torch import nn
-
+from sciml._extras import require
 from sciml.backend import torch_seeded
+
+torch = require("torch")
+nn = torch.nn
 
 __all__ = ["MGTFNO"]
 
@@ -92,8 +93,8 @@ class MGTFNO(nn.Module):
                  levels: int = 0, rank: float = 0.1, factorization: str = "tucker", padding_fraction: float = 0.0,
                  n_layers: int = 4, coordinates: bool = True, seed: int | None = None, **fno_options):
         super().__init__()
-        from neuralop.models import FNO
-        from neuralop.training.patching import MultigridPatching2D
+        FNO = require("neuralop.models").FNO
+        MultigridPatching2D = require("neuralop.training.patching").MultigridPatching2D
 
         modes = (int(n_modes),) * 2 if isinstance(n_modes, int) else tuple(int(m) for m in n_modes)
         if len(modes) != 2 or min(modes) < 1:
@@ -138,7 +139,7 @@ class MGTFNO(nn.Module):
 
     @property
     def compression_ratio(self) -> float:
-        from neuralop.models import FNO
+        FNO = require("neuralop.models").FNO
 
         with torch.device("meta"):
             dense = FNO(**self._fno_arguments, factorization=None)

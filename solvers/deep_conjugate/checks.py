@@ -45,8 +45,8 @@ def register(registry: CheckRegistry) -> None:
     """Add the DCDM checks to ``registry``."""
     registry.check("dcdm-pretrained-poisson", component="solvers",
                    description="DCDM with the shipped 2D model reaches discretisation accuracy in fewer iterations "
-                               "than CG", backends=("numpy", "cupy"))(_dcdm_poisson)
+                               "than CG", backends=("numpy", "cupy"), requires=("torch",))(_dcdm_poisson)
     registry.check("dcdm-pretrained-poisson-3d", component="solvers",
                    description="DCDM with the shipped 3D model (32³) reaches discretisation accuracy in fewer "
-                               "iterations than CG", backends=("numpy", "cupy"))(
+                               "iterations than CG", backends=("numpy", "cupy"), requires=("torch",))(
         lambda backend: _dcdm_poisson(backend, dim=3))

@@ -58,8 +58,10 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
     >>> [q.shape for q in network_directions(load_pretrained("poisson2d"), r, (64, 64), coarse_levels=2)]
     [(4096,), (4096,), (4096,)]
     """
-    import torch
-    from torch.nn import functional
+    from sciml._extras import require
+
+    torch = require("torch")
+    functional = torch.nn.functional
 
     from sciml.backend import from_torch, to_torch
 

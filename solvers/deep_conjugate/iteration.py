@@ -224,7 +224,9 @@ def _single_threaded_blas(xp):
     """
     if backend_name(xp) != "numpy":
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
+    from sciml._extras import require
+
+    threadpool_limits = require("threadpoolctl").threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
 

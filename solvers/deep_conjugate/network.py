@@ -15,8 +15,10 @@ paper's iteration took 301 iterations; with the input rescaled, 128).
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from sciml._extras import require
+
+torch = require("torch")
+nn = torch.nn
 
 from sciml.backend import torch_seeded
 

@@ -17,7 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
+
+from sciml._extras import require
+
+torch = require("torch")
 
 from .network import DCDMNet
 
