@@ -73,7 +73,7 @@ class BoundaryConditions:
     dim : int
     kinds : tuple of (str, str)
         ``(low, high)`` kinds per axis.
-    periodic : tuple of bool
+    is_periodic : tuple of bool
         Per axis, whether it is periodic.
     singular : bool
         True when no face is Dirichlet (a Laplacian then has the constants as null space).
@@ -90,7 +90,7 @@ class BoundaryConditions:
     --------
     >>> from solvers import BoundaryConditions
     >>> bc = BoundaryConditions({"x": "periodic", "y-": "neumann", "y+": ("dirichlet", 1.0)})
-    >>> bc.kinds, bc.periodic, bc.singular
+    >>> bc.kinds, bc.is_periodic, bc.singular
     ((('periodic', 'periodic'), ('neumann', 'dirichlet')), (True, False), False)
     >>> bc.value("y+")
     1.0
@@ -263,7 +263,7 @@ class BoundaryConditions:
         return tuple((self._faces[2 * a][0], self._faces[2 * a + 1][0]) for a in range(self.dim))
 
     @property
-    def periodic(self) -> tuple[bool, ...]:
+    def is_periodic(self) -> tuple[bool, ...]:
         return tuple(low == "periodic" for low, _ in self.kinds)
 
     @property
@@ -292,7 +292,8 @@ class BoundaryConditions:
         face_shape[axis] = 1
         if callable(value):
             value = value(*grid.face_centers(axis, side, backend=backend))
-        elif hasattr(value, "shape"):
+        given = tuple(getattr(value, "shape", ()))
+        if hasattr(value, "shape"):
             value = to_backend(value, backend)
             if value.ndim == grid.dim - 1:
                 value = xp.expand_dims(value, axis=axis)
@@ -300,7 +301,7 @@ class BoundaryConditions:
             return xp.broadcast_to(xp.asarray(value, dtype=xp.float64), tuple(face_shape))
         except (ValueError, RuntimeError) as error:
             raise ValueError(f"the value on face {_face_names(self.dim)[index]!r} has shape "
-                             f"{tuple(getattr(value, 'shape', ()))}; expected the face shape {tuple(face_shape)}") from error
+                             f"{given}; expected the face shape {tuple(face_shape)}") from error
 
     # -- protocol --------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

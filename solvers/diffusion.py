@@ -102,14 +102,14 @@ class DiffusionOperator(Laplacian):
     # -- hooks -----------------------------------------------------------------------------
     def _apply(self, v: Any, xp) -> Any:
         faces = [self._on(f"face{axis}", face, xp, v.dtype) for axis, face in enumerate(self._face_weights)]
-        return _divergence_form(xp, v, faces, self.spacing, self.boundary.periodic)
+        return _divergence_form(xp, v, faces, self.spacing, self.boundary.is_periodic)
 
     def _diagonal(self) -> Any:
         xp = array_namespace(self.coefficient)
         return xp.reshape(_diagonal_from_faces(self._face_weights, self.spacing), (self.size,))
 
     def _assemble(self, variant: str):
-        return _sparse_from_faces(self._diagonal(), self._face_weights, self.spacing, self.boundary.periodic)
+        return _sparse_from_faces(self._diagonal(), self._face_weights, self.spacing, self.boundary.is_periodic)
 
     def boundary_rhs(self, data: Callable[..., Any] | None = None, *, backend: str | None = None) -> Any:
         """Right-hand side of inhomogeneous boundary data (see :meth:`Laplacian.boundary_rhs`),

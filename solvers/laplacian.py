@@ -131,7 +131,7 @@ class Laplacian(GridOperator):
 
         n, h = self.grid_shape[axis], self.spacing[axis]
         matrix = sp.diags([[-1.0] * (n - 1), self._ends(axis), [-1.0] * (n - 1)], [-1, 0, 1], format="lil")
-        if self.boundary.periodic[axis]:
+        if self.boundary.is_periodic[axis]:
             matrix[0, n - 1] += -1.0
             matrix[n - 1, 0] += -1.0
         return (matrix / (h * h)).tocsr()
