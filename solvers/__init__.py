@@ -1,5 +1,9 @@
 """Discrete operators and linear solvers.
 
+* :class:`Grid` (shape and box) and :class:`BoundaryConditions` (per face: Dirichlet, Neumann or
+  periodic, with values): the one grid and boundary description of every operator and solver.
+* :class:`GridOperator`: the base of the grid operators (matrix-free apply, cached assembly and
+  diagonal, ``shape``, ``dtype``, immutable).
 * :class:`Laplacian`: finite-difference ``-Δ_h`` in 1–3 D, matrix-free and sparse;
   :class:`DiffusionOperator`: ``-∇·(a∇u)`` with a cell-wise coefficient.
 * :class:`ObstacleLaplacian`: the pressure Poisson operator with solid cells (:mod:`solvers.obstacles`).
@@ -12,12 +16,16 @@
 ``import solvers`` does not import torch.
 """
 
+from .boundary import BoundaryConditions
 from .deep_conjugate import DCDMInfo, dcdm, load_pretrained
+from .diffusion import DiffusionOperator
+from .grid import Grid
+from .grid_operator import GridOperator
 from .krylov import KrylovInfo, cg, pcg
+from .laplacian import Laplacian
 from .obstacles import ObstacleLaplacian
-from .operators import DiffusionOperator, Laplacian
-from .preconditioners import amg, ic0
 from .poisson import PoissonResult, solve_poisson
+from .preconditioners import amg, ic0
 
-__all__ = ["DCDMInfo", "DiffusionOperator", "KrylovInfo", "Laplacian", "ObstacleLaplacian", "PoissonResult", "amg", "cg", "dcdm", "ic0",
-           "load_pretrained", "pcg", "solve_poisson"]
+__all__ = ["BoundaryConditions", "DCDMInfo", "DiffusionOperator", "Grid", "GridOperator", "KrylovInfo", "Laplacian",
+           "ObstacleLaplacian", "PoissonResult", "amg", "cg", "dcdm", "ic0", "load_pretrained", "pcg", "solve_poisson"]

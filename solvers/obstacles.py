@@ -11,56 +11,46 @@ constructor names it and refuses.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sciml.backend import array_namespace, namespace_for
+from sciml.backend import array_namespace, backend_name
 
-from .operators import (_box, _cell_centers, _diagonal_from_faces, _divergence_form, _grid_function,
-                        _sparse_from_faces, _sparse_on)
-from .operators import _slice as _index
+from ._stencils import _diagonal_from_faces, _divergence_form, _sparse_from_faces
+from ._stencils import _slice as _index
+from .grid import Grid
+from .grid_operator import GridOperator, _read_only
 
 __all__ = ["Geometry", "ObstacleLaplacian", "box", "box_with_ball", "open_tank", "random_boxes", "smooth_rhs"]
 
-_KINDS = ("dirichlet", "neumann")
 
-
-def _sides(bc, dim: int) -> tuple[tuple[str, str], ...]:
-    """Normalise ``bc`` to one ``(low, high)`` pair per axis."""
-    if isinstance(bc, str):
-        bc = (bc,) * dim
-    bc = tuple(bc)
-    if len(bc) != dim:
-        raise ValueError(f"bc has {len(bc)} entries for a {dim}-dimensional grid")
-    pairs = []
-    for item in bc:
-        pair = (item, item) if isinstance(item, str) else tuple(item)
-        if len(pair) != 2 or any(str(k).lower() not in _KINDS for k in pair):
-            raise ValueError(f"each axis needs 'dirichlet' or 'neumann' (or a (low, high) pair of them), got {item!r}")
-        pairs.append(tuple(str(k).lower() for k in pair))
-    return tuple(pairs)
-
-
-class ObstacleLaplacian:
+class ObstacleLaplacian(GridOperator):
     """``-Δ_h`` on the fluid cells of a 2D or 3D grid, identity rows on solid cells.
 
     Parameters
     ----------
     solid : bool array of shape ``grid_shape``
-        True on solid cells (numpy or cupy; the operator lives on that backend).
-    bc : str, or per axis a str or a ``(low, high)`` pair
-        ``"dirichlet"`` (open, ``p = 0``) or ``"neumann"`` (wall) on the domain faces.
+        True on solid cells (numpy or cupy; the operator lives on that backend and keeps a
+        read-only copy).
+    bc : str, sequence, dict or BoundaryConditions
+        ``"dirichlet"`` (open, ``p = 0``) or ``"neumann"`` (wall) on the domain faces, in any form
+        of :mod:`solvers.boundary`: for every face, per axis (a kind or a ``(low, high)`` pair), or
+        by face (``{"x": "neumann", "y-": "neumann", "y+": "dirichlet"}``).  No periodic faces.
     domain : sequence of (a, b), optional
         The box (unit box by default); spacing ``(b - a) / n`` per axis.
+    grid : Grid, optional
+        The grid instead of ``domain`` (its shape must be the mask's).
+    dtype : {"float64", "float32"}
 
     Attributes
     ----------
     grid_shape, shape, size, spacing, ndim
         As for :class:`solvers.Laplacian`.
+    bc : tuple of (str, str)
+        The ``(low, high)`` kinds per axis.
     solid, fluid : arrays
-        Boolean / float masks on the grid.
+        Boolean / float masks on the grid (read-only).
 
     Raises
     ------
@@ -78,40 +68,73 @@ class ObstacleLaplacian:
     1.0
     >>> float(M[0, 0]) * A.spacing[0] ** 2  # corner: two open faces (2 each) and two fluid neighbours
     6.0
+    >>> A.solid = np.zeros((4, 4), dtype=bool)
+    Traceback (most recent call last):
+    ...
+    AttributeError: ObstacleLaplacian is immutable (cannot set 'solid'): build a new operator, e.g. A.with_solid(mask)
+    >>> A.with_solid(np.zeros((4, 4), dtype=bool)).n_solid
+    0
     """
 
-    def __init__(self, solid: Any, *, bc: Any = "dirichlet", domain: Sequence[tuple[float, float]] | None = None):
+    _rebuild_hint = "A.with_solid(mask)"
+
+    def __init__(self, solid: Any, *, bc: Any = "dirichlet", domain: Sequence[tuple[float, float]] | None = None,
+                 grid: Grid | None = None, dtype: Any = "float64"):
         xp = array_namespace(solid)
-        solid = xp.asarray(solid)
+        solid = xp.asarray(solid, copy=True)
         if solid.dtype != xp.bool:
             raise TypeError(f"solid must be a boolean mask, got dtype {solid.dtype}")
-        self.grid_shape = tuple(int(n) for n in solid.shape)
-        dim = len(self.grid_shape)
-        if dim not in (2, 3) or min(self.grid_shape) < 2:
-            raise ValueError(f"solid must be a 2D or 3D mask with >= 2 cells per axis, got {self.grid_shape}")
-        self.domain = box = _box(domain, dim)
-        self.bc = _sides(bc, dim)
-        self.spacing = tuple((b - a) / n for (a, b), n in zip(box, self.grid_shape))
-        self.size = math.prod(self.grid_shape)
-        self.shape = (self.size, self.size)
-        self.solid = solid
-        self.fluid = xp.astype(~solid, xp.float64)
+        shape = tuple(int(n) for n in solid.shape)
+        if len(shape) not in (2, 3) or min(shape) < 2:
+            raise ValueError(f"solid must be a 2D or 3D mask with >= 2 cells per axis, got {shape}")
+        if grid is None:
+            grid = Grid(shape, domain=domain)
+        elif domain is not None:
+            raise ValueError("give the domain in the Grid, not as domain=, when passing grid=")
+        elif grid.shape != shape:
+            raise ValueError(f"solid has shape {shape} but the grid has shape {grid.shape}")
+        super().__init__(grid, bc, dtype=dtype)
+        periodic = [face for face, kind in zip(("x", "y", "z"), self.boundary.kinds) if "periodic" in kind]
+        if periodic:
+            raise ValueError(f"each face of an ObstacleLaplacian needs 'dirichlet' or 'neumann', got 'periodic' "
+                             f"on axis {periodic}")
+        self._solid = _read_only(solid)
+        self.fluid = _read_only(xp.astype(~solid, xp.float64))
         if not bool(xp.any(~solid)):
             raise ValueError("every cell is solid: there is no fluid to solve for")
-        self._faces = [self._face_coefficients(axis) for axis in range(dim)]
+        self._face_weights = [_read_only(self._face_coefficients(axis)) for axis in range(self.ndim)]
         self._check_components()
 
     @property
-    def ndim(self) -> int:
-        return len(self.grid_shape)
+    def solid(self) -> Any:
+        """The solid-cell mask (read-only)."""
+        return self._solid
+
+    @property
+    def bc(self) -> tuple[tuple[str, str], ...]:
+        """The ``(low, high)`` kinds per axis."""
+        return self.boundary.kinds
+
+    @property
+    def backend(self) -> str:
+        return backend_name(self._solid)
 
     def __repr__(self) -> str:
         return f"ObstacleLaplacian(shape={self.grid_shape}, solid cells={int(self.n_solid)}, bc={self.bc})"
 
+    def _replace(self, **changes: Any) -> ObstacleLaplacian:
+        arguments = {"bc": self.boundary, "dtype": self.dtype, **changes}
+        solid = arguments.pop("solid", self._solid)
+        return ObstacleLaplacian(solid, grid=self.grid, **arguments)
+
+    def with_solid(self, solid: Any) -> ObstacleLaplacian:
+        """The operator with a new solid mask of the same shape (grid, boundary and dtype kept)."""
+        return self._replace(solid=solid)
+
     @property
     def n_solid(self) -> int:
-        xp = array_namespace(self.solid)
-        return int(xp.sum(xp.astype(self.solid, xp.int64)))
+        xp = array_namespace(self._solid)
+        return int(xp.sum(xp.astype(self._solid, xp.int64)))
 
     def _face_coefficients(self, axis: int):
         """``n + 1`` face weights along ``axis``: 1 between two fluid cells, 2 on an open domain face of
@@ -130,7 +153,7 @@ class ObstacleLaplacian:
 
         from sciml.backend import to_numpy
 
-        fluid = ~to_numpy(self.solid)
+        fluid = ~to_numpy(self._solid)
         labels, count = ndimage.label(fluid)  # face connectivity
         open_cells = np.zeros_like(fluid)
         for axis, (low, high) in enumerate(self.bc):
@@ -147,43 +170,32 @@ class ObstacleLaplacian:
                              f"system is singular (pure Neumann); e.g. the region containing cell(s) {first}. "
                              "Open a domain face (bc='dirichlet' on a side) or fill the enclosed region with solid.")
 
-    # -- apply ---------------------------------------------------------------------------
-    def matvec(self, u: Any) -> Any:
-        """Apply the operator on the full grid (``grid_shape`` or flat); solid rows return ``u``."""
-        xp, v, flat = _grid_function(u, self.size, self.grid_shape)
-        out = _divergence_form(xp, v, self._faces, self.spacing, [False] * self.ndim)
-        out = out + xp.astype(self.solid, v.dtype) * v
-        return xp.reshape(out, (self.size,)) if flat else out
+    # -- hooks -----------------------------------------------------------------------------
+    def _apply(self, v: Any, xp) -> Any:
+        faces = [self._on(f"face{axis}", face, xp, v.dtype) for axis, face in enumerate(self._face_weights)]
+        out = _divergence_form(xp, v, faces, self.spacing, [False] * self.ndim)
+        return out + self._on("solid", self._solid, xp, v.dtype) * v
 
-    __call__ = matvec
-
-    def __matmul__(self, u: Any) -> Any:
-        return self.matvec(u)
-
-    def diagonal(self, *, backend: str | None = None) -> Any:
-        """The diagonal as a flat array (1 on solid rows)."""
-        from sciml.backend import to_backend
-
+    def _diagonal(self) -> Any:
         xp = array_namespace(self.fluid)
-        diag = xp.reshape(_diagonal_from_faces(self._faces, self.spacing) + (1.0 - self.fluid), (self.size,))
-        return diag if backend is None else to_backend(diag, backend)
+        return xp.reshape(_diagonal_from_faces(self._face_weights, self.spacing) + (1.0 - self.fluid), (self.size,))
+
+    def _assemble(self, variant: str):
+        if variant == "remove":
+            keep = self.fluid_indices()
+            return self._sparse("identity", "numpy", "csr")[keep][:, keep]
+        return _sparse_from_faces(self._diagonal(), self._face_weights, self.spacing, [False] * self.ndim)
 
     # -- assembly --------------------------------------------------------------------------
     def to_sparse(self, *, solid_rows: str = "identity", backend: str | None = None, format: str = "csr"):
-        """Assemble on scipy (numpy masks) or cupyx (cupy masks).
+        """Assemble on scipy (numpy masks) or cupyx (cupy masks), once per variant and backend (cached).
 
         ``solid_rows="identity"`` gives the full-grid matrix; ``"remove"`` the fluid-only system
         (order: the fluid cells of the flattened grid, see :meth:`fluid_indices`).
         """
-        from sciml.backend import backend_name
-
         if solid_rows not in ("identity", "remove"):
             raise ValueError(f"solid_rows must be 'identity' or 'remove', got {solid_rows!r}")
-        matrix = _sparse_from_faces(self.diagonal(), self._faces, self.spacing, [False] * self.ndim)
-        if solid_rows == "remove":
-            keep = self.fluid_indices()
-            matrix = matrix[keep][:, keep]
-        return _sparse_on(matrix, backend_name(self.fluid) if backend is None else backend, format)
+        return self._sparse(solid_rows, backend, format)
 
     def fluid_indices(self):
         """Flat indices (numpy) of the fluid cells, the unknowns of the reduced system."""
@@ -191,14 +203,7 @@ class ObstacleLaplacian:
 
         from sciml.backend import to_numpy
 
-        return np.flatnonzero(~to_numpy(self.solid).ravel())
-
-    def cell_centers(self, *, backend: str | None = None) -> tuple[Any, ...]:
-        """Cell-centre coordinates, one broadcastable array per axis."""
-        from sciml.backend import backend_name
-
-        xp = namespace_for(backend_name(self.fluid) if backend is None else backend)
-        return _cell_centers(xp, self.domain, self.grid_shape, self.spacing)
+        return np.flatnonzero(~to_numpy(self._solid).ravel())
 
 
 # -- geometries -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from typing import Any
 from sciml.backend import namespace_for
 
 from .krylov import KrylovInfo, cg
-from .operators import Laplacian
+from .grid import Grid
+from .laplacian import Laplacian
 
 __all__ = ["PoissonResult", "solve_poisson"]
 
@@ -40,11 +41,11 @@ class PoissonResult:
 
 def solve_poisson(
     source: Callable[..., Any] | float,
-    shape: int | Sequence[int],
+    shape: Grid | int | Sequence[int],
     *,
     dim: int | None = None,
     domain: Sequence[tuple[float, float]] | None = None,
-    bc: str | Sequence[str] = "dirichlet",
+    bc: Any = "dirichlet",
     boundary: Callable[..., Any] | None = None,
     backend: str = "numpy",
     rtol: float = 1e-10,
@@ -57,12 +58,15 @@ def solve_poisson(
     ----------
     source : callable or float
         ``f(x1, ..., xd)`` evaluated at cell centres, or a constant.
-    shape : int or sequence of int
-        Cells per axis (with ``dim`` when an int).
+    shape : Grid, int or sequence of int
+        The grid, or cells per axis (with ``dim`` when an int).
     domain, bc : see :class:`Laplacian`.
+        ``bc`` is the boundary specification of :mod:`solvers.boundary`, values included
+        (e.g. ``{"x": ("dirichlet", 1.0), "y": "periodic"}``).
     boundary : callable, optional
-        Boundary data ``g(x1, ..., xd)`` at face centres: values on Dirichlet axes,
-        outward normal derivatives on Neumann axes.  Zero when omitted.
+        Boundary data ``g(x1, ..., xd)`` at face centres for every face: values on Dirichlet
+        faces, outward normal derivatives on Neumann faces.  Instead of values in ``bc``
+        (giving both raises ValueError); zero when neither is given.
     backend : str
         Where the grid and the solve live ("numpy", "cupy", "array_api_strict").
     rtol, M, maxiter : passed to :func:`cg`.
@@ -84,6 +88,9 @@ def solve_poisson(
     >>> (x,) = res.coords
     >>> bool(np.max(np.abs(res.u - np.sin(np.pi * x))) < 1e-3)
     True
+    >>> res = solve_poisson(0.0, 32, dim=1, bc={"x-": ("dirichlet", 1.0), "x+": ("neumann", 0.0)})
+    >>> bool(np.allclose(res.u, 1.0))          # u = 1 at x = 0, u' = 0 at x = 1
+    True
     """
     A = Laplacian(shape, dim=dim, domain=domain, bc=bc)
     xp = namespace_for(backend)
@@ -93,7 +100,11 @@ def solve_poisson(
     else:
         f = xp.full(A.grid_shape, float(source), dtype=xp.float64)
     if boundary is not None:
+        if A.boundary.has_values:
+            raise ValueError("give the boundary data either as values in bc or as boundary=, not both")
         f = f + A.boundary_rhs(boundary, backend=backend)
+    elif A.boundary.has_values:
+        f = f + A.boundary_rhs(backend=backend)
     if A.singular:
         f = f - xp.mean(f)
     u, info = cg(A, f, rtol=rtol, M=M, maxiter=maxiter)
