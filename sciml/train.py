@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from sciml._files import atomic_write
+from sciml.io import atomic_write
 
 __all__ = ["History", "fit", "h1_loss", "load", "mse_loss", "relative_l2_loss", "save"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sciml._files import atomic_write
+from sciml.io import atomic_write
 from sciml.backend import array_namespace, to_backend, to_numpy
 
 __all__ = ["FieldData", "OperatorData", "OperatorSplits", "cache_dir", "cached"]
