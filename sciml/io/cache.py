@@ -41,11 +41,11 @@ def cache_dir() -> Path:
     --------
     >>> import os
     >>> from pathlib import Path
+    >>> from unittest import mock
     >>> from sciml.io import cache_dir
-    >>> os.environ["SCIML_CACHE_DIR"] = ""          # empty: the default, never the current folder
-    >>> cache_dir() == Path.home() / ".cache" / "sciml"
+    >>> with mock.patch.dict(os.environ, {"SCIML_CACHE_DIR": ""}):  # empty: the default, never "."
+    ...     cache_dir() == Path.home() / ".cache" / "sciml"
     True
-    >>> del os.environ["SCIML_CACHE_DIR"]
     """
     value = os.environ.get("SCIML_CACHE_DIR", "")
     return Path(value).expanduser() if value.strip() else Path.home() / ".cache" / "sciml"
