@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sciml._extras import require
-from sciml._files import atomic_write
+from sciml.io import atomic_write
 
 torch = require("torch")
 

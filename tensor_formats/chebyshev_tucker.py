@@ -19,12 +19,11 @@ from typing import Any
 from sciml.backend import array_namespace, backend_name, device, namespace_for, to_backend, to_numpy
 
 from . import chebyshev as cheb
-from ._files import read_npz, write_npz
 from .tucker import TuckerTensor, hosvd, mode_product, rhosvd
 
 __all__ = ["ChebyshevTucker"]
 
-_FORMAT = "sciml.ChebyshevTucker/1"
+_FORMAT, _FORMAT_VERSION = "sciml.ChebyshevTucker", 1
 #: Largest number of samples the adaptive constructor takes on one grid.
 MAX_SAMPLES = 2**25
 _CHUNK = 32768
@@ -517,21 +516,27 @@ class ChebyshevTucker:
                                self.domain, tol=self.tol)
 
     def save(self, path: str | Path) -> None:
-        """Write an ``.npz`` file (plain arrays only: no pickled objects)."""
+        """Write an ``.npz`` file (plain arrays only: no pickled objects), atomically."""
+        from sciml.io import write_arrays
+
         arrays = {f"factor_{k}": to_numpy(v) for k, v in enumerate(self.factors)}
-        write_npz(path, _FORMAT, {"core": to_numpy(self.core), "domain": [list(ab) for ab in self.domain],
-                                  "tol": self.tol, **arrays})
+        write_arrays(path, {"core": to_numpy(self.core), "domain": [list(ab) for ab in self.domain],
+                            "tol": self.tol, **arrays}, format=_FORMAT, version=_FORMAT_VERSION)
 
     @classmethod
     def load(cls, path: str | Path, *, backend: str = "numpy") -> ChebyshevTucker:
         """Read a file written by :meth:`save` (never unpickles); a damaged file raises ``ValueError``."""
-        data = read_npz(path, _FORMAT, "ChebyshevTucker")
+        from sciml.io import ArraySpec, read_arrays
+
+        data = read_arrays(path, format=_FORMAT, max_version=_FORMAT_VERSION,
+                           expect={"core": ArraySpec(finite=True), "tol": ArraySpec(shape=()),
+                                   "domain": ArraySpec(shape=(None, 2), dtype="f", finite=True)}).arrays
         try:
             domain = [tuple(row) for row in data["domain"].tolist()]
             factors = [data[f"factor_{k}"] for k in range(len(domain))]
             model = cls(data["core"], factors, domain, tol=float(data["tol"]))
         except (KeyError, ValueError) as exc:
-            raise ValueError(f"{path} is not a valid ChebyshevTucker file: {exc}") from exc
+            raise ValueError(f"{path} is not a valid {_FORMAT} file: {exc}") from exc
         return model if backend == "numpy" else model.to_backend(backend)
 
 

@@ -117,11 +117,11 @@ def test_damaged_or_foreign_files_give_clear_errors(tmp_path):
     f.save(path)
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(ValueError, match="not a valid ChebyshevTucker file"):
+    with pytest.raises(ValueError, match="not a valid sciml.ChebyshevTucker file"):
         ChebyshevTucker.load(truncated)
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, format=np.array(["sciml.ChebyshevTucker/1"], dtype=object), core=np.ones((1, 1, 1)))
-    with pytest.raises(ValueError, match="not a valid ChebyshevTucker file"):
+    with pytest.raises(ValueError, match="not a valid sciml.ChebyshevTucker file"):
         ChebyshevTucker.load(pickled)  # object arrays would need pickle: refused
     other = tmp_path / "other.npz"
     np.savez(other, core=np.ones(3))

@@ -155,7 +155,7 @@ def test_save_and_load(tmp_path):
     assert again.get_params() == model.get_params()
     broken = tmp_path / "broken.npz"
     broken.write_bytes(path.read_bytes()[:300])
-    with pytest.raises(ValueError, match="not a valid FunBaT file"):
+    with pytest.raises(ValueError, match="not a valid sciml.FunBaT file"):
         FunBaT.load(broken)
 
 

@@ -4,16 +4,19 @@
   :func:`spectral_gaussian_field`;
 * data sets: :func:`antiderivative`, :func:`nonlinear_ode`, :func:`pendulum`,
   :func:`diffusion_reaction`, :func:`burgers` (DeepONet layouts), :func:`darcy`,
-  :func:`navier_stokes` (fields for FNOs), each cached on disk;
+  :func:`navier_stokes` (fields for FNOs), each cached on disk (:func:`cache_dir`), keyed by
+  its full bound signature (:func:`sciml.io.cached_dataset`);
 * containers: :class:`OperatorData` (aligned and unaligned layouts), :class:`FieldData`
   (``[N, C, n, n]`` fields), :class:`OperatorSplits`.
 
 Importing ``sciml.data`` does not import torch.
 """
 
+from sciml.io import cache_dir
+
 from .datasets import antiderivative, burgers, diffusion_reaction, nonlinear_ode, pendulum
 from .field_datasets import darcy, navier_stokes
-from .operator_data import FieldData, OperatorData, OperatorSplits, cache_dir
+from .operator_data import FieldData, OperatorData, OperatorSplits
 from .random_fields import ChebyshevRandomFunctions, GaussianRandomField1D, RandomFunctions, spectral_gaussian_field
 
 __all__ = [

@@ -2,14 +2,15 @@
 
 Each function returns :class:`~sciml.data.operator_data.OperatorSplits` with training and test
 :class:`~sciml.data.operator_data.OperatorData` (aligned and unaligned layouts), cached on disk
-by its parameters.
+by its full bound signature (:func:`sciml.io.cached_dataset`).
 """
 
 from __future__ import annotations
 
 from sciml.backend import namespace_for, to_numpy
 
-from .operator_data import OperatorData, OperatorSplits, cached, check_sizes
+from ._cache import dataset_cache
+from .operator_data import OperatorData, OperatorSplits, check_sizes
 from .random_fields import GaussianRandomField1D
 
 __all__ = ["antiderivative", "burgers", "diffusion_reaction", "nonlinear_ode", "pendulum"]
@@ -17,31 +18,25 @@ __all__ = ["antiderivative", "burgers", "diffusion_reaction", "nonlinear_ode", "
 _VERSION = 1  # bump when the generation changes, so old cache entries are not reused
 
 
-def _ode_dataset(name: str, equation: str, n_train: int, n_test: int, m: int, *, points_per_function: int,
-                 n_grid: int, length_scale: float, n_steps: int, seed: int, cache, backend: str,
+def _ode_dataset(equation: str, n_train: int, n_test: int, m: int, *, points_per_function: int, n_grid: int,
+                 length_scale: float, n_steps: int, seed: int, backend: str,
                  max_abs: float | None = None) -> OperatorSplits:
+    """The data of the ODE sets; the caller's :func:`dataset_cache` fills ``params``."""
     import numpy as np
 
     check_sizes(n_train=n_train, n_test=n_test, m=m, points_per_function=points_per_function, n_grid=n_grid)
-    params = {"version": _VERSION, "equation": equation, "n_train": int(n_train), "n_test": int(n_test), "m": int(m),
-              "points_per_function": int(points_per_function), "n_grid": int(n_grid),
-              "length_scale": float(length_scale), "n_steps": int(n_steps), "seed": int(seed), "max_abs": max_abs}
-
-    def make() -> OperatorSplits:
-        xp = namespace_for(backend)
-        field = GaussianRandomField1D(length_scale=length_scale, backend=backend)
-        sensors = xp.linspace(0.0, 1.0, int(m), dtype=xp.float64)
-        grid = xp.linspace(0.0, 1.0, int(n_grid), dtype=xp.float64)
-        rng = np.random.default_rng(seed)
-        parts = []
-        for n in (int(n_train), int(n_test)):
-            branch, grid_targets, points, targets = _finite_ode_samples(
-                xp, field, rng, n, sensors, grid, int(points_per_function), equation, int(n_steps), max_abs)
-            parts.append(OperatorData(sensors=sensors[:, None], branch=branch, grid=grid[:, None],
-                                      grid_targets=grid_targets, points=points[:, :, None], targets=targets))
-        return OperatorSplits(parts[0], parts[1], params)
-
-    return cached(name, params, make, cache=cache, backend=backend)
+    xp = namespace_for(backend)
+    field = GaussianRandomField1D(length_scale=length_scale, backend=backend)
+    sensors = xp.linspace(0.0, 1.0, int(m), dtype=xp.float64)
+    grid = xp.linspace(0.0, 1.0, int(n_grid), dtype=xp.float64)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n in (int(n_train), int(n_test)):
+        branch, grid_targets, points, targets = _finite_ode_samples(
+            xp, field, rng, n, sensors, grid, int(points_per_function), equation, int(n_steps), max_abs)
+        parts.append(OperatorData(sensors=sensors[:, None], branch=branch, grid=grid[:, None],
+                                  grid_targets=grid_targets, points=points[:, :, None], targets=targets))
+    return OperatorSplits(parts[0], parts[1], {})
 
 
 def _finite_ode_samples(xp, field, rng, n, sensors, grid, q, equation, n_steps, max_abs=None):
@@ -75,6 +70,7 @@ def _finite_ode_samples(xp, field, rng, n, sensors, grid, q, equation, n_steps, 
     return tuple(xp.concat([part[k] for part in kept], axis=0) for k in range(4))
 
 
+@dataset_cache(format_version=_VERSION)
 def antiderivative(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *, points_per_function: int = 1,
                    n_grid: int = 100, length_scale: float = 0.2, n_steps: int = 200, seed: int = 0,
                    cache=True, backend: str = "numpy") -> OperatorSplits:
@@ -96,7 +92,8 @@ def antiderivative(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *
         RK4 steps of the solver (order 4).
     seed : int
     cache : bool or path
-        Store the result on disk (``$SCIML_CACHE_DIR`` or ``~/.cache/sciml``), or not.
+        Store the result on disk (``$SCIML_CACHE_DIR`` or ``~/.cache/sciml``, or this folder), or
+        not; the file is keyed by every other argument except ``backend``.
     backend : str
 
     Examples
@@ -108,11 +105,11 @@ def antiderivative(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *
     >>> [a.shape for a in data.test.aligned()]
     [(10, 50), (100, 1), (10, 100)]
     """
-    return _ode_dataset("antiderivative", "antiderivative", n_train, n_test, m, points_per_function=points_per_function,
-                        n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, cache=cache,
-                        backend=backend)
+    return _ode_dataset("antiderivative", n_train, n_test, m, points_per_function=points_per_function,
+                        n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, backend=backend)
 
 
+@dataset_cache(format_version=_VERSION)
 def nonlinear_ode(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *, points_per_function: int = 1,
                   n_grid: int = 100, length_scale: float = 0.2, n_steps: int = 200, max_abs: float = 10.0,
                   seed: int = 0, cache=True, backend: str = "numpy") -> OperatorSplits:
@@ -121,20 +118,21 @@ def nonlinear_ode(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *,
     The equation blows up in finite time for strongly negative inputs: draws whose solution
     leaves ``|s| <= max_abs`` on ``[0, 1]`` are replaced by fresh ones (about 1 % at l = 0.2).
     """
-    return _ode_dataset("nonlinear_ode", "nonlinear", n_train, n_test, m, points_per_function=points_per_function,
-                        n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, cache=cache,
-                        backend=backend, max_abs=max_abs)
+    return _ode_dataset("nonlinear", n_train, n_test, m, points_per_function=points_per_function,
+                        n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, backend=backend,
+                        max_abs=max_abs)
 
 
+@dataset_cache(format_version=_VERSION)
 def pendulum(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *, points_per_function: int = 1,
              n_grid: int = 100, length_scale: float = 0.2, n_steps: int = 200, seed: int = 0,
              cache=True, backend: str = "numpy") -> OperatorSplits:
     """Gravity pendulum ``s1' = s2``, ``s2' = -sin s1 + u``, zero initial state; the target is ``s1``."""
-    return _ode_dataset("pendulum", "pendulum", n_train, n_test, m, points_per_function=points_per_function,
-                        n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, cache=cache,
-                        backend=backend)
+    return _ode_dataset("pendulum", n_train, n_test, m, points_per_function=points_per_function,
+                        n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, backend=backend)
 
 
+@dataset_cache(format_version=_VERSION)
 def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *, points_per_function: int = 100,
                        grid_stride: int = 4, length_scale: float = 0.2, diffusivity: float = 0.01,
                        reaction: float = 0.01, n_x: int = 100, n_t: int = 100, seed: int = 0, cache=True,
@@ -150,35 +148,28 @@ def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *,
     from solvers.pde import diffusion_reaction as solve
 
     check_sizes(n_train=n_train, n_test=n_test, m=m, points_per_function=points_per_function, grid_stride=grid_stride)
-    params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "m": int(m),
-              "points_per_function": int(points_per_function), "grid_stride": int(grid_stride),
-              "length_scale": float(length_scale), "diffusivity": float(diffusivity), "reaction": float(reaction),
-              "n_x": int(n_x), "n_t": int(n_t), "seed": int(seed)}
-
-    def make() -> OperatorSplits:
-        xp = namespace_for(backend)
-        field = GaussianRandomField1D(length_scale=length_scale, backend=backend)
-        sensors = xp.linspace(0.0, 1.0, int(m), dtype=xp.float64)
-        rng = np.random.default_rng(seed)
-        parts = []
-        for n in (int(n_train), int(n_test)):
-            funcs = field.sample(n, seed=int(rng.integers(2**63)))
-            x, t, s = solve(funcs, diffusivity=diffusivity, reaction=reaction, n_x=n_x, n_t=n_t, backend=backend)
-            xs, ts = x[::grid_stride], t[::grid_stride]
-            grid = xp.reshape(xp.stack(xp.meshgrid(xs, ts, indexing="ij"), axis=-1), (-1, 2))
-            grid_targets = xp.reshape(xp.permute_dims(s[:, ::grid_stride, ::grid_stride], (0, 2, 1)), (n, -1))
-            ix = xp.asarray(rng.integers(0, int(n_x) + 1, (n, int(points_per_function))))
-            it = xp.asarray(rng.integers(0, int(n_t) + 1, (n, int(points_per_function))))
-            flat = xp.reshape(s, (n, -1))
-            targets = xp.take_along_axis(flat, it * (int(n_x) + 1) + ix, axis=1)
-            points = xp.stack([xp.take(x, ix), xp.take(t, it)], axis=-1)
-            parts.append(OperatorData(sensors=sensors[:, None], branch=funcs(sensors), grid=grid,
-                                      grid_targets=grid_targets, points=points, targets=targets))
-        return OperatorSplits(parts[0], parts[1], params)
-
-    return cached("diffusion_reaction", params, make, cache=cache, backend=backend)
+    xp = namespace_for(backend)
+    field = GaussianRandomField1D(length_scale=length_scale, backend=backend)
+    sensors = xp.linspace(0.0, 1.0, int(m), dtype=xp.float64)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n in (int(n_train), int(n_test)):
+        funcs = field.sample(n, seed=int(rng.integers(2**63)))
+        x, t, s = solve(funcs, diffusivity=diffusivity, reaction=reaction, n_x=n_x, n_t=n_t, backend=backend)
+        xs, ts = x[::grid_stride], t[::grid_stride]
+        grid = xp.reshape(xp.stack(xp.meshgrid(xs, ts, indexing="ij"), axis=-1), (-1, 2))
+        grid_targets = xp.reshape(xp.permute_dims(s[:, ::grid_stride, ::grid_stride], (0, 2, 1)), (n, -1))
+        ix = xp.asarray(rng.integers(0, int(n_x) + 1, (n, int(points_per_function))))
+        it = xp.asarray(rng.integers(0, int(n_t) + 1, (n, int(points_per_function))))
+        flat = xp.reshape(s, (n, -1))
+        targets = xp.take_along_axis(flat, it * (int(n_x) + 1) + ix, axis=1)
+        points = xp.stack([xp.take(x, ix), xp.take(t, it)], axis=-1)
+        parts.append(OperatorData(sensors=sensors[:, None], branch=funcs(sensors), grid=grid,
+                                  grid_targets=grid_targets, points=points, targets=targets))
+    return OperatorSplits(parts[0], parts[1], {})
 
 
+@dataset_cache(format_version=_VERSION)
 def burgers(n_train: int = 1000, n_test: int = 200, n: int = 128, *, nu: float = 0.1, t_final: float = 1.0,
             points_per_function: int = 128, solve_n: int = 256, dt: float = 1e-3, alpha: float = 2.0,
             tau: float = 5.0, sigma: float = 25.0, seed: int = 0, cache=True, backend: str = "numpy") -> OperatorSplits:
@@ -198,23 +189,16 @@ def burgers(n_train: int = 1000, n_test: int = 200, n: int = 128, *, nu: float =
     check_sizes(n_train=n_train, n_test=n_test, n=n, points_per_function=points_per_function, solve_n=solve_n)
     if int(solve_n) % int(n):
         raise ValueError(f"solve_n ({solve_n}) must be a multiple of n ({n})")
-    params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "n": int(n), "nu": float(nu),
-              "t_final": float(t_final), "points_per_function": int(points_per_function), "solve_n": int(solve_n),
-              "dt": float(dt), "alpha": float(alpha), "tau": float(tau), "sigma": float(sigma), "seed": int(seed)}
-
-    def make() -> OperatorSplits:
-        xp = namespace_for(backend)
-        rng = np.random.default_rng(seed)
-        stride = int(solve_n) // int(n)
-        x = xp.arange(int(n), dtype=xp.float64) / int(n)
-        parts = []
-        for count in (int(n_train), int(n_test)):
-            u0 = spectral_gaussian_field(count, int(solve_n), alpha=alpha, tau=tau, sigma=sigma, backend=backend,
-                                         seed=int(rng.integers(2**63)))
-            u1 = solve(u0, nu=nu, t_final=t_final, dt=dt)[:, ::stride]
-            index = xp.asarray(rng.integers(0, int(n), (count, int(points_per_function))))
-            parts.append(OperatorData(sensors=x[:, None], branch=u0[:, ::stride], grid=x[:, None], grid_targets=u1,
-                                      points=xp.take(x, index)[:, :, None], targets=xp.take_along_axis(u1, index, axis=1)))
-        return OperatorSplits(parts[0], parts[1], params)
-
-    return cached("burgers", params, make, cache=cache, backend=backend)
+    xp = namespace_for(backend)
+    rng = np.random.default_rng(seed)
+    stride = int(solve_n) // int(n)
+    x = xp.arange(int(n), dtype=xp.float64) / int(n)
+    parts = []
+    for count in (int(n_train), int(n_test)):
+        u0 = spectral_gaussian_field(count, int(solve_n), alpha=alpha, tau=tau, sigma=sigma, backend=backend,
+                                     seed=int(rng.integers(2**63)))
+        u1 = solve(u0, nu=nu, t_final=t_final, dt=dt)[:, ::stride]
+        index = xp.asarray(rng.integers(0, int(n), (count, int(points_per_function))))
+        parts.append(OperatorData(sensors=x[:, None], branch=u0[:, ::stride], grid=x[:, None], grid_targets=u1,
+                                  points=xp.take(x, index)[:, :, None], targets=xp.take_along_axis(u1, index, axis=1)))
+    return OperatorSplits(parts[0], parts[1], {})

@@ -4,7 +4,8 @@
 * :func:`navier_stokes` — the first vorticity snapshots to a later one on the unit torus.
 
 Both return :class:`~sciml.data.OperatorSplits` of :class:`~sciml.data.FieldData`, are seeded,
-optionally solved on a finer grid and subsampled, and cached on disk like the DeepONet sets.
+optionally solved on a finer grid and subsampled, and cached on disk like the DeepONet sets
+(keyed by every argument except ``cache``, ``backend`` and ``progress``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import math
 
 from sciml.backend import namespace_for
 
-from .operator_data import FieldData, OperatorSplits, cached, check_sizes
+from ._cache import dataset_cache
+from .operator_data import FieldData, OperatorSplits, check_sizes
 from .random_fields import spectral_gaussian_field
 
 __all__ = ["darcy", "navier_stokes"]
@@ -21,12 +23,13 @@ __all__ = ["darcy", "navier_stokes"]
 _VERSION = 1
 
 
-def _split(inputs, outputs, n_train: int, params: dict) -> OperatorSplits:
-    """The first ``n_train`` samples for training, the rest for testing."""
+def _split(inputs, outputs, n_train: int) -> OperatorSplits:
+    """The first ``n_train`` samples for training, the rest for testing (``params``: see :func:`dataset_cache`)."""
     return OperatorSplits(FieldData(inputs[:n_train], outputs[:n_train]),
-                          FieldData(inputs[n_train:], outputs[n_train:]), params)
+                          FieldData(inputs[n_train:], outputs[n_train:]), {})
 
 
+@dataset_cache(format_version=_VERSION, ignore=("backend", "progress"))
 def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refinement: int = 1,
           high: float = 12.0, low: float = 3.0, alpha: float = 2.0, tau: float = 3.0, f: float = 1.0,
           seed: int = 0, cache=True, backend: str = "numpy", progress: bool = False) -> OperatorSplits:
@@ -78,23 +81,17 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
         raise ValueError(f"refinement must be an odd integer >= 1, got {refinement}")
     if not (high > 0 and low > 0):
         raise ValueError("the coefficient values must be positive")
-    params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "resolution": int(resolution),
-              "refinement": int(refinement), "high": float(high), "low": float(low), "alpha": float(alpha),
-              "tau": float(tau), "f": float(f), "seed": int(seed)}
-
-    def make() -> OperatorSplits:
-        xp = namespace_for(backend)
-        r, n = int(refinement), int(resolution)
-        g = spectral_gaussian_field(int(n_train) + int(n_test), n * r, dim=2, alpha=alpha, tau=tau,
-                                    boundary="neumann", backend=backend, seed=int(seed))
-        a = xp.where(g >= 0, float(high), float(low))
-        u = solve(a, f=float(f), progress=progress)
-        data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, r // 2)
-        return _split(data.inputs, data.outputs, int(n_train), params)
-
-    return cached("darcy", params, make, cache=cache, backend=backend)
+    xp = namespace_for(backend)
+    r, n = int(refinement), int(resolution)
+    g = spectral_gaussian_field(int(n_train) + int(n_test), n * r, dim=2, alpha=alpha, tau=tau,
+                                boundary="neumann", backend=backend, seed=int(seed))
+    a = xp.where(g >= 0, float(high), float(low))
+    u = solve(a, f=float(f), progress=progress)
+    data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, r // 2)
+    return _split(data.inputs, data.outputs, int(n_train))
 
 
+@dataset_cache(format_version=_VERSION, ignore=("backend", "progress"))
 def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, nu: float = 1e-3,
                   n_input: int = 10, t_final: float = 20.0, outputs: str = "final", interval: float = 1.0,
                   solve_resolution: int | None = None, dt: float | None = None, alpha: float = 2.5,
@@ -159,28 +156,19 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     if outputs not in ("final", "all"):
         raise ValueError(f"outputs must be 'final' or 'all', got {outputs!r}")
     dt = 0.64 / fine if dt is None else float(dt)
-    params = {"version": _VERSION, "n_train": int(n_train), "n_test": int(n_test), "resolution": int(resolution),
-              "nu": float(nu), "n_input": int(n_input), "t_final": float(t_final), "outputs": outputs,
-              "interval": float(interval), "solve_resolution": fine, "dt": dt, "alpha": float(alpha),
-              "tau": float(tau), "seed": int(seed)}
-
-    def make() -> OperatorSplits:
-        xp = namespace_for(backend)
-        total = int(n_train) + int(n_test)
-        times = [k * float(interval) for k in range(1, int(round(steps_total)) + 1)]
-        # a step that divides the snapshot interval
-        step = float(interval) / max(1, math.ceil(float(interval) / dt - 1e-9))
-        stride = fine // int(resolution)
-        w0 = spectral_gaussian_field(total, fine, dim=2, alpha=alpha, tau=tau, boundary="periodic",
-                                     backend=backend, seed=int(seed))
-        parts = []
-        for start in range(0, total, int(chunk)):
-            snapshots = navier_stokes_2d(w0[start:start + int(chunk)], nu=nu, t_final=times[-1], dt=step,
-                                         save_times=times, progress=progress)
-            parts.append(snapshots[:, :, ::stride, ::stride])
-        w = xp.concat(parts, axis=0)
-        inputs = w[:, :int(n_input)]
-        targets = w[:, -1:] if outputs == "final" else w[:, int(n_input):]
-        return _split(inputs, targets, int(n_train), params)
-
-    return cached("navier_stokes", params, make, cache=cache, backend=backend)
+    xp = namespace_for(backend)
+    total = int(n_train) + int(n_test)
+    times = [k * float(interval) for k in range(1, int(round(steps_total)) + 1)]
+    step = float(interval) / max(1, math.ceil(float(interval) / dt - 1e-9))  # a step that divides the interval
+    stride = fine // int(resolution)
+    w0 = spectral_gaussian_field(total, fine, dim=2, alpha=alpha, tau=tau, boundary="periodic",
+                                 backend=backend, seed=int(seed))
+    parts = []
+    for start in range(0, total, int(chunk)):
+        snapshots = navier_stokes_2d(w0[start:start + int(chunk)], nu=nu, t_final=times[-1], dt=step,
+                                     save_times=times, progress=progress)
+        parts.append(snapshots[:, :, ::stride, ::stride])
+    w = xp.concat(parts, axis=0)
+    inputs = w[:, :int(n_input)]
+    targets = w[:, -1:] if outputs == "final" else w[:, int(n_input):]
+    return _split(inputs, targets, int(n_train))

@@ -1,22 +1,14 @@
-"""Operator-learning data in both layouts, and an on-disk cache that survives crashes."""
+"""Operator-learning data in both layouts (the cache is :mod:`sciml.data._cache`)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import warnings
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sciml._files import atomic_write
-from sciml.backend import array_namespace, to_backend, to_numpy
+from sciml.backend import array_namespace, to_backend
 from sciml.batches import ArrayBatches
 
-__all__ = ["FieldData", "OperatorData", "OperatorSplits", "cache_dir", "cached"]
+__all__ = ["FieldData", "OperatorData", "OperatorSplits"]
 
 
 @dataclass
@@ -143,9 +135,6 @@ class FieldData:
         return FieldData(to_backend(self.inputs, name), to_backend(self.outputs, name))
 
 
-_KINDS = {"operator": (OperatorData, _FIELDS), "field": (FieldData, ("inputs", "outputs"))}
-
-
 def check_sizes(**sizes) -> None:
     """Raise a ValueError naming the first of the keyword sizes that is below 1."""
     for label, value in sizes.items():
@@ -161,57 +150,3 @@ class OperatorSplits:
     train: OperatorData | FieldData
     test: OperatorData | FieldData
     params: dict
-
-
-def cache_dir() -> Path:
-    """``$SCIML_CACHE_DIR``, else ``~/.cache/sciml``."""
-    return Path(os.environ.get("SCIML_CACHE_DIR", Path.home() / ".cache" / "sciml"))
-
-
-def _key(name: str, params: dict) -> str:
-    text = json.dumps({"name": name, **params}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def _write(path: Path, splits: OperatorSplits) -> None:
-    import numpy as np
-
-    kind = "field" if isinstance(splits.train, FieldData) else "operator"
-    fields = _KINDS[kind][1]
-    arrays = {f"{split}_{f}": to_numpy(getattr(getattr(splits, split), f)) for split in ("train", "test") for f in fields}
-    params = np.asarray(json.dumps(splits.params, default=str))
-    atomic_write(path, lambda f: np.savez(f, params=params, kind=np.asarray(kind), **arrays))  # a crash leaves no half-written entry
-
-
-def _read(path: Path, backend: str) -> OperatorSplits:
-    import numpy as np
-
-    with np.load(path, allow_pickle=False) as data:
-        cls, fields = _KINDS[str(data["kind"]) if "kind" in data.files else "operator"]
-        parts = {split: cls(*(data[f"{split}_{f}"] for f in fields)) for split in ("train", "test")}
-        params = json.loads(str(data["params"]))
-    splits = OperatorSplits(parts["train"], parts["test"], params)
-    if backend != "numpy":
-        splits = OperatorSplits(splits.train.to_backend(backend), splits.test.to_backend(backend), params)
-    return splits
-
-
-def cached(name: str, params: dict, make: Callable[[], OperatorSplits], *, cache: bool | str | Path = True,
-           backend: str = "numpy") -> OperatorSplits:
-    """Return ``make()``, stored under ``cache_dir()`` by (name, params) so that it runs once.
-
-    ``cache`` may be False (no cache) or a folder.  A damaged cache file is regenerated with a
-    warning; files are read without pickle.
-    """
-    if cache is False:
-        return make()
-    folder = cache_dir() if cache is True else Path(cache)
-    path = folder / f"{name}-{_key(name, params)}.npz"
-    if path.exists():
-        try:
-            return _read(path, backend)
-        except (OSError, zipfile.BadZipFile, KeyError, EOFError, ValueError) as exc:
-            warnings.warn(f"cache file {path} is damaged ({exc}); regenerating", RuntimeWarning, stacklevel=3)
-    splits = make()
-    _write(path, splits)
-    return splits

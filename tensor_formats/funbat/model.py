@@ -21,14 +21,13 @@ from typing import Any
 
 from sciml.backend import array_namespace, backend_name, device, namespace_for, to_backend, to_numpy
 
-from .._files import read_npz, write_npz
 from ._moments import SegmentSum, khatri_rao_rows, kron_form, kron_sum
 from .kalman import StateSpacePosterior, condition, smooth
 from .state_space import KERNELS, MaternStateSpace
 
 __all__ = ["FunBaT"]
 
-_FORMAT = "sciml.FunBaT/1"
+_FORMAT, _FORMAT_VERSION = "sciml.FunBaT", 1
 _POSTERIOR_FIELDS = ("coordinates", "filtered_mean", "filtered_cov", "smoothed_mean", "smoothed_cov")
 #: Initial latent covariance as a fraction of the prior variance: the prior variance itself
 #: makes the first sweep shrink every latent to zero (the W -> 0 collapse), a small one does not.
@@ -343,7 +342,9 @@ class FunBaT:
 
     # -- files -----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write the fitted model to an ``.npz`` file of plain arrays (no pickle)."""
+        """Write the fitted model to an ``.npz`` file of plain arrays (no pickle), atomically."""
+        from sciml.io import write_arrays
+
         self._require_fitted()
         arrays = {"config": json.dumps(self.get_params()),
                   "scalars": [self.y_mean_, self.y_scale_, self.noise_precision_],
@@ -354,12 +355,14 @@ class FunBaT:
         if self.core == "tucker":
             arrays["core_mean"] = to_numpy(self.core_mean_)
             arrays["core_cov"] = to_numpy(self.core_cov_)
-        write_npz(path, _FORMAT, arrays)
+        write_arrays(path, arrays, format=_FORMAT, version=_FORMAT_VERSION)
 
     @classmethod
     def load(cls, path: str | Path, *, backend: str = "numpy") -> FunBaT:
         """Read a file written by :meth:`save`; never unpickles, a damaged file raises ``ValueError``."""
-        files = read_npz(path, _FORMAT, "FunBaT")
+        from sciml.io import read_arrays
+
+        files = read_arrays(path, format=_FORMAT, max_version=_FORMAT_VERSION).arrays
         namespace_for(backend)  # a clear error if the backend is missing
 
         def arr(key):
@@ -376,7 +379,7 @@ class FunBaT:
             if model.core == "tucker":
                 model.core_mean_, model.core_cov_ = arr("core_mean"), arr("core_cov")
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path} is not a valid FunBaT file: {exc}") from exc
+            raise ValueError(f"{path} is not a valid {_FORMAT} file: {exc}") from exc
         model.coordinates_ = [post.coordinates for post in model.posteriors_]
         model._fitted = True
         return model
