@@ -4,8 +4,8 @@
 progress, checkpoint)`` returns a :class:`History`.  Data are given as
 :class:`~sciml.data.OperatorSplits` / :class:`~sciml.data.OperatorData` (DeepONet layouts) or
 as tensors ``(inputs, target)`` for models called as ``model(inputs)``.  Training runs on the
-device of the model.  ``save`` / ``load`` rebuild a model from its recorded constructor
-arguments; files are read with ``torch.load(..., weights_only=True)``.
+device of the model.  Trained models are saved and loaded by :mod:`sciml.models`; checkpoints
+are read with ``torch.load(..., weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 
 from sciml._files import atomic_write
 
-__all__ = ["History", "fit", "h1_loss", "load", "mse_loss", "relative_l2_loss", "save"]
+__all__ = ["History", "fit", "h1_loss", "mse_loss", "relative_l2_loss"]
 
 
 # -- losses ------------------------------------------------------------------------------
@@ -315,45 +315,3 @@ def fit(model: torch.nn.Module, dataset, test=None, *, steps: int | None = None,
             model.check_inputs = checking
     model.eval()
     return history
-
-
-# -- save / load ---------------------------------------------------------------------------
-#: Packages whose model classes :func:`load` rebuilds (a file cannot make it import anything else).
-_MODEL_PACKAGES = ("sciml", "solvers")
-
-
-def _model_class(path: str) -> type:
-    """The ``nn.Module`` class named ``"package.module:Class"`` inside :data:`_MODEL_PACKAGES`."""
-    import importlib
-
-    module, _, name = path.partition(":")
-    if module.split(".")[0] not in _MODEL_PACKAGES or not name.isidentifier():
-        raise KeyError(f"model class {path!r} is not one of this project's models")
-    cls = getattr(importlib.import_module(module), name, None)
-    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
-        raise KeyError(f"{path!r} is not a model class")
-    return cls
-
-
-def save(model: torch.nn.Module, path: str | Path) -> None:
-    """Write the model's class, constructor arguments (``model.config``) and weights (``torch.save``)."""
-    config = getattr(model, "config", None)
-    cls = type(model)
-    name = f"{cls.__module__}:{cls.__qualname__}"
-    if config is None or cls.__module__.split(".")[0] not in _MODEL_PACKAGES:
-        raise TypeError(f"{cls.__name__} does not record its constructor arguments; save its state_dict instead")
-    _atomic_torch_save({"class": name, "config": config, "state_dict": model.state_dict()}, Path(path))
-
-
-def load(path: str | Path, *, map_location: str | torch.device = "cpu") -> torch.nn.Module:
-    """Rebuild a model written by :func:`save` (``weights_only=True``: no code is unpickled, and
-    only model classes of this project are constructed)."""
-    state = _safe_load(Path(path), "model")
-    try:
-        model = _model_class(state["class"])(**state["config"])
-        model.load_state_dict(state["state_dict"])
-    except (KeyError, TypeError, ImportError) as exc:
-        raise ValueError(f"{path} is not a valid model file: {exc}") from exc
-    except RuntimeError as exc:
-        raise ValueError(f"{path} does not match the recorded architecture: {exc}") from exc
-    return model.to(map_location).eval()
