@@ -165,8 +165,10 @@ def _registration_limit(max_tensors: int, max_bytes: int) -> Iterator[None]:
             return None
         count[0] += 1
         size[0] += tensor.numel() * tensor.element_size()
-        if count[0] > max_tensors or size[0] > max_bytes:
-            raise _TooLarge(f"building it registers more than {max_tensors} tensors or {max_bytes} bytes")
+        if count[0] > max_tensors:
+            raise _TooLarge(f"building it registers more than {max_tensors} tensors")
+        if size[0] > max_bytes:
+            raise _TooLarge(f"its tensors exceed max_bytes={max_bytes}")
         return None
 
     handles = [torch_module.register_module_parameter_registration_hook(hook),
@@ -202,7 +204,8 @@ def _build(path: Path, cls: type, header: Header, *, device: str, max_tensors: i
         with _registration_limit(max_tensors, max_bytes), torch.device(device):
             model = cls(**header.arguments)
     except _TooLarge as exc:
-        raise ValueError(f"{path}: the recorded arguments build a model too large for this file: {exc}") from None
+        raise ValueError(f"{path}: the recorded arguments build a model too large ({exc}, the file holds "
+                         f"{len(header.tensors)} tensors of {header.nbytes} bytes)") from None
     except Exception as exc:  # whatever the constructor raises on bad arguments
         raise ValueError(f"{path}: the recorded arguments do not build a {cls.__qualname__}: {exc}") from None
     return _cast(model, header.dtype)
