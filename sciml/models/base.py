@@ -57,6 +57,7 @@ class Model:
     """
 
     predict_forms: ClassVar[dict[str, tuple[int, ...] | None]] = {"forward": None}
+    _signature: ClassVar[inspect.Signature] = inspect.Signature()  # each subclass: that of its __init__
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

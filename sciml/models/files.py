@@ -233,7 +233,7 @@ def _compare(path: Path, model, header: Header) -> None:
                              f"{want[0]}{list(want[1])}{' (complex)' if want[2] else ''}")
 
 
-def load(path: str | Path, *, device: str = "cpu", max_bytes: int = MAX_MODEL_BYTES):
+def load(path: str | Path, *, device: str = "cpu", max_bytes: int = MAX_MODEL_BYTES) -> Model:
     """Rebuild a model written by :func:`save`, checking the file before allocating anything.
 
     In order: the safetensors header is read by hand (at most 16 MiB) and its tensor table
