@@ -3,9 +3,9 @@
 ``fit(model, data, *, steps or epochs, batch_size, optimizer, lr, schedule, loss, seed,
 progress, checkpoint)`` returns a :class:`History`.  ``data`` is anything the small protocol of
 :mod:`sciml.batches` accepts (a data set with ``batches()``, in-memory arrays, any iterable of
-batches): the loop imports no data set.  Training runs on the
-device of the model.  ``save`` / ``load`` rebuild a model from its recorded constructor
-arguments; files are read with ``torch.load(..., weights_only=True)``.
+batches): the loop imports no data set.  Training runs on the device of the model.  Trained
+models are saved and loaded by :mod:`sciml.models`; checkpoints are read with
+``torch.load(..., weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sciml.io import atomic_write
 
 torch = require("torch")
 
-__all__ = ["History", "fit", "h1_loss", "load", "mse_loss", "relative_l2_loss", "save"]
+__all__ = ["History", "fit", "h1_loss", "mse_loss", "relative_l2_loss"]
 
 
 # -- losses ------------------------------------------------------------------------------

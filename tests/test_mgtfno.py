@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from sciml.operators import MGTFNO
-from sciml.train import fit, load, relative_l2_loss, save
+from sciml.models import load, save
+from sciml.train import fit, relative_l2_loss
 
 
 @pytest.mark.parametrize("levels,padding,n", [(1, 0.0, 64), (1, 1 / 16, 64), (2, 1 / 16, 64), (2, 1 / 8, 32),
@@ -99,7 +100,7 @@ def test_training_on_darcy_reduces_the_error_and_save_load_round_trip(tmp_path, 
                   eval_every=8, progress=False)
     assert history.test_error[-1] < 0.5 * history.test_error[0], history.test_error
     assert model.y_mean.shape == (1, 1, 1, 1) and float(model.x_std) > 1.0  # per-channel statistics were stored
-    path = tmp_path / "mgtfno.pt"
+    path = tmp_path / "mgtfno.safetensors"
     save(model, path)
     again = load(path)
     x = torch.as_tensor(small_darcy.test.inputs, dtype=torch.float32)

@@ -33,4 +33,4 @@ def test_readme_code_blocks_run(tmp_path, monkeypatch):
         exec(compile(block, f"README.md block {number}", "exec"), namespace)  # noqa: S102
     assert namespace["info"].iterations <= 25 and namespace["info"].converged
     assert abs(namespace["f"].integral() - 4.28685406230184) < 1e-12
-    assert os.path.exists("deeponet.pt") and len(namespace["history"].loss) == 2 * 4
+    assert os.path.exists("deeponet.safetensors") and len(namespace["history"].loss) == 2 * 4

@@ -17,6 +17,8 @@ from sciml._extras import require
 torch = require("torch")
 nn = torch.nn
 
+from sciml.models import Model
+
 __all__ = ["DeepONet", "ConvBranch"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU, "sigmoid": nn.Sigmoid,
@@ -65,7 +67,7 @@ class ConvBranch(nn.Module):
         return self.head(self.features(u).mean(dim=(-2, -1)))
 
 
-class DeepONet(nn.Module):
+class DeepONet(Model, nn.Module):
     """Unstacked DeepONet with a trainable bias, normalisation stored with the model.
 
     Parameters
@@ -94,15 +96,22 @@ class DeepONet(nn.Module):
     torch.Size([8, 30])
     >>> net.unaligned(torch.zeros(8, 100), torch.zeros(8, 1)).shape
     torch.Size([8, 1])
+
+    On numpy arrays (``form="unaligned"`` for the unaligned form):
+
+    >>> import numpy as np
+    >>> net.predict(np.zeros((8, 100)), np.zeros((8, 1)), form="unaligned").shape
+    (8, 1)
     """
+
+    #: ``predict(u, y)`` batches the functions ``u`` only (every batch meets all points ``y``);
+    #: ``predict(u, y, form="unaligned")`` batches both.
+    predict_forms = {"forward": (0,), "unaligned": None}
 
     def __init__(self, branch: Sequence[int] | dict = (100, 40, 40), trunk: Sequence[int] = (1, 40, 40),
                  activation: str = "relu", *, n_outputs: int = 1, periodic_features: Sequence[int] | None = None):
         super().__init__()
-        self.config = {"branch": dict(branch) if isinstance(branch, dict) else [int(v) for v in branch],
-                       "trunk": [int(v) for v in trunk], "activation": activation, "n_outputs": int(n_outputs),
-                       "periodic_features": None if periodic_features is None else [int(k) for k in periodic_features]}
-        trunk = self.config["trunk"]
+        trunk = [int(v) for v in trunk]
         if len(trunk) < 2 or min(trunk) < 1:
             raise ValueError(f"trunk needs at least an input and an output width, got {trunk}")
         self.n_outputs = int(n_outputs)
@@ -114,7 +123,7 @@ class DeepONet(nn.Module):
             self.n_sensors = None
             width = int(spec.get("width", 40))
         else:
-            widths = self.config["branch"]
+            widths = [int(v) for v in branch]
             if len(widths) < 2 or min(widths) < 1:
                 raise ValueError(f"branch needs at least an input and an output width, got {widths}")
             self.branch = _mlp(widths, activation, last_activation=False)
@@ -125,7 +134,7 @@ class DeepONet(nn.Module):
         if width % self.n_outputs:
             raise ValueError(f"the last width {width} is not divisible by n_outputs={self.n_outputs}")
         self.dim = trunk[0]
-        self.frequencies = self.config["periodic_features"]
+        self.frequencies = None if periodic_features is None else [int(k) for k in periodic_features]
         features = self.dim * (2 * len(self.frequencies) if self.frequencies else 1)
         self.trunk = _mlp([features] + trunk[1:], activation, last_activation=True)
         self.bias = nn.Parameter(torch.zeros(self.n_outputs))

@@ -17,11 +17,13 @@ patch cannot tell where the domain boundary is.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 from collections.abc import Sequence
 
 from sciml._extras import require
 from sciml.backend import torch_seeded
+from sciml.models import Model
 
 torch = require("torch")
 nn = torch.nn
@@ -36,7 +38,7 @@ def _real_count(module: nn.Module) -> int:
     return sum(p.numel() * (2 if p.is_complex() else 1) for p in module.parameters())
 
 
-class MGTFNO(nn.Module):
+class MGTFNO(Model, nn.Module):
     """Multigrid-patched, tensor-factorized Fourier neural operator on 2D fields.
 
     Parameters
@@ -110,10 +112,12 @@ class MGTFNO(nn.Module):
             raise ValueError(f"padding_fraction must be in [0, 0.5), got {padding_fraction}")
         if key != "dense" and not float(rank) > 0:
             raise ValueError(f"rank must be > 0, got {rank}")
-        self.config = {"n_modes": list(modes), "in_channels": int(in_channels), "out_channels": int(out_channels),
-                       "hidden_channels": int(hidden_channels), "levels": int(levels), "rank": float(rank),
-                       "factorization": key, "padding_fraction": float(padding_fraction), "n_layers": int(n_layers),
-                       "coordinates": bool(coordinates), "seed": seed, **fno_options}
+        fixed = {"n_modes", "in_channels", "out_channels", "hidden_channels", "n_layers", "factorization", "rank"}
+        unknown = sorted(set(fno_options) - (set(inspect.signature(FNO).parameters) - fixed))
+        if unknown:
+            raise TypeError(f"fno_options {unknown} are not options of neuralop.models.FNO (or are set by MGTFNO)")
+        self.n_modes, self.hidden_channels, self.n_layers = modes, int(hidden_channels), int(n_layers)
+        self.rank, self.factorization = float(rank), key
         self.levels, self.padding_fraction = int(levels), float(padding_fraction)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.coordinates = bool(coordinates) and self.levels > 0
@@ -127,10 +131,11 @@ class MGTFNO(nn.Module):
         with contextlib.redirect_stdout(io.StringIO()):  # it prints its settings
             self.patching = MultigridPatching2D(None, levels=self.levels, padding_fraction=self.padding_fraction,
                                                 stitching=True)
-        for name in ("x_mean", "y_mean"):
-            self.register_buffer(name, torch.zeros(()))
-        for name in ("x_std", "y_std"):
-            self.register_buffer(name, torch.ones(()))
+        # per-channel normalisation, shaped from the start so that a saved model loads strictly
+        self.register_buffer("x_mean", torch.zeros(1, self.in_channels, 1, 1))
+        self.register_buffer("x_std", torch.ones(1, self.in_channels, 1, 1))
+        self.register_buffer("y_mean", torch.zeros(1, self.out_channels, 1, 1))
+        self.register_buffer("y_std", torch.ones(1, self.out_channels, 1, 1))
 
     # -- size -------------------------------------------------------------------------
     @property
@@ -169,16 +174,11 @@ class MGTFNO(nn.Module):
 
     def state_dict(self, *args, **kwargs):
         """Tensors only: neuraloperator adds its constructor arguments (functions included) under
-        ``_metadata``, which ``torch.load(..., weights_only=True)`` refuses; :attr:`config` has ours."""
+        ``_metadata``, which neither ``torch.load(..., weights_only=True)`` (training checkpoints)
+        nor safetensors (:func:`sciml.models.save`) can hold; :attr:`config` has ours."""
         state = super().state_dict(*args, **kwargs)
         state.pop("_metadata", None)
         return state
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        for name in ("x_mean", "x_std", "y_mean", "y_std"):  # normalisation buffers change shape
-            if prefix + name in state_dict:
-                setattr(self, name, torch.empty_like(state_dict[prefix + name], device=getattr(self, name).device))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # -- forward ----------------------------------------------------------------------
     def _check(self, x: torch.Tensor) -> None:
@@ -219,7 +219,6 @@ class MGTFNO(nn.Module):
         return out * self.y_std + self.y_mean
 
     def extra_repr(self) -> str:
-        c = self.config
-        return (f"modes={tuple(c['n_modes'])}, width={c['hidden_channels']}, layers={c['n_layers']}, "
-                f"factorization={c['factorization']}, rank={c['rank']}, levels={c['levels']}, "
-                f"padding_fraction={c['padding_fraction']}")
+        return (f"modes={self.n_modes}, width={self.hidden_channels}, layers={self.n_layers}, "
+                f"factorization={self.factorization}, rank={self.rank}, levels={self.levels}, "
+                f"padding_fraction={self.padding_fraction}")

@@ -21,11 +21,12 @@ torch = require("torch")
 nn = torch.nn
 
 from sciml.backend import torch_seeded
+from sciml.models import Model
 
 __all__ = ["DCDMNet"]
 
 
-class DCDMNet(nn.Module):
+class DCDMNet(Model, nn.Module):
     """U-shaped residual CNN of the deep conjugate direction method.
 
     Parameters
@@ -56,9 +57,7 @@ class DCDMNet(nn.Module):
             raise ValueError(f"dim must be 2 or 3, got {dim}")
         if min(int(channels), int(coarse)) < 1 or min(int(fine), int(after)) < 0:
             raise ValueError("channels and coarse must be >= 1, fine and after >= 0")
-        self.config = {"dim": int(dim), "channels": int(channels), "fine": int(fine), "coarse": int(coarse),
-                       "after": int(after), "seed": seed}
-        self.dim = int(dim)
+        self.dim, self.channels = int(dim), int(channels)
         conv = nn.Conv2d if dim == 2 else nn.Conv3d
 
         def block(n):
@@ -93,7 +92,7 @@ class DCDMNet(nn.Module):
             raise ValueError(f"grid sizes must be even (one pooling level), got {tuple(r.shape[2:])}")
         rms = torch.sqrt(torch.mean(r * r, dim=tuple(range(1, r.ndim)), keepdim=True))
         r = r / torch.clamp(rms, min=torch.finfo(r.dtype).tiny)
-        pair = _slow_single_sample(r, self.config["channels"])
+        pair = _slow_single_sample(r, self.channels)
         if pair:
             r = torch.cat([r, r])
         h = self._residual(self.fine, self.first(r))

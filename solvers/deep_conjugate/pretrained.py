@@ -1,10 +1,10 @@
-"""The DCDM networks shipped with the package (``solvers/deep_conjugate/pretrained/<name>.pt``)."""
+"""The DCDM networks shipped with the package (``solvers/deep_conjugate/pretrained/<name>.safetensors``)."""
 
 from __future__ import annotations
 
 __all__ = ["PRETRAINED", "load_pretrained"]
 
-#: Models shipped with the package (``pretrained/<name>.pt`` beside this module) and what they were trained on.
+#: Models shipped with the package (``pretrained/<name>.safetensors`` beside this module) and what they were trained on.
 PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box"}
 
 
@@ -16,17 +16,17 @@ def load_pretrained(name: str, *, device: str = "cpu"):
     --------
     >>> from solvers import load_pretrained
     >>> model = load_pretrained("poisson2d")
-    >>> model.dim
-    2
+    >>> model.dim, model.config["channels"]
+    (2, 16)
     """
     from importlib import resources
 
-    from sciml.train import load
+    from sciml.models import load
 
     if name not in PRETRAINED:
         raise ValueError(f"unknown pretrained model {name!r}; available: {sorted(PRETRAINED)}")
-    path = resources.files(__package__) / "pretrained" / f"{name}.pt"
+    path = resources.files(__package__) / "pretrained" / f"{name}.safetensors"
     with resources.as_file(path) as file:
         if not file.exists():
             raise FileNotFoundError(f"{file} is missing: run benchmarks/train_dcdm.py to train it")
-        return load(file, map_location=device)
+        return load(file, device=device)
