@@ -353,13 +353,17 @@ def scipy_like(xp: ModuleType):
     name = backend_name(xp)
     if name == "numpy":
         import scipy
+        import scipy.linalg
         import scipy.sparse
+        import scipy.sparse.linalg
         import scipy.special
 
         return scipy
     if name == "cupy":
         import cupyx.scipy
+        import cupyx.scipy.linalg
         import cupyx.scipy.sparse
+        import cupyx.scipy.sparse.linalg
         import cupyx.scipy.special
 
         return cupyx.scipy

@@ -94,3 +94,14 @@ def test_scipy_like_numpy_is_scipy():
     import scipy
 
     assert B.scipy_like(B.namespace_for("numpy")) is scipy
+
+
+def test_scipy_like_gives_the_sparse_solvers_in_a_fresh_interpreter():
+    """cupyx.scipy (like scipy) does not load sparse.linalg on import: scipy_like must (the GPU run found
+    solvers.pde.darcy failing on cupy with "no attribute 'linalg'")."""
+    import subprocess
+    import sys
+
+    code = ("import numpy; from sciml.backend import scipy_like; s = scipy_like(numpy); "
+            "assert callable(s.sparse.linalg.spsolve) and callable(s.linalg.solve_triangular)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

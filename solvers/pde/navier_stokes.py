@@ -26,8 +26,10 @@ def fno_forcing(x, y):
 
 
 def _wavenumbers(xp, n: int, dev):
-    k = xp.fft.fftfreq(n, d=1.0 / n, device=dev)
-    kr = xp.fft.rfftfreq(n, d=1.0 / n, device=dev)
+    # fftfreq(n, d=1/n) written out: array_api_compat's cupy fftfreq refuses a CUDA device argument.
+    k = xp.concat([xp.arange((n - 1) // 2 + 1, dtype=xp.float64, device=dev),
+                   xp.arange(-(n // 2), 0, dtype=xp.float64, device=dev)])
+    kr = xp.arange(n // 2 + 1, dtype=xp.float64, device=dev)
     kx = xp.reshape(k, (n, 1))
     ky = xp.reshape(kr, (1, n // 2 + 1))
     return kx, ky

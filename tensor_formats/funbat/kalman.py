@@ -136,7 +136,8 @@ def condition(model: MaternStateSpace, posterior: StateSpacePosterior, points: A
     cov_after = a1 @ pl @ t(a1) + q1
 
     # Before the first coordinate: stationary prior at t, conditioned on the smoothed first state.
-    prior_gain = t(xp.linalg.solve(p_inf, a2 @ p_inf))  # P∞ A2ᵀ P∞⁻¹ (A2 P∞ A2ᵀ + Q2 = P∞)
+    rhs = a2 @ p_inf  # cupy's solve does not broadcast the batch axes of a: give P∞ the batch of rhs
+    prior_gain = t(xp.linalg.solve(xp.broadcast_to(p_inf, rhs.shape), rhs))  # P∞ A2ᵀ P∞⁻¹ (A2 P∞ A2ᵀ + Q2 = P∞)
     mean_before = (prior_gain @ ms[..., None])[..., 0]
     cov_before = p_inf + prior_gain @ (ps - p_inf) @ t(prior_gain)
 
