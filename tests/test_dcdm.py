@@ -179,8 +179,21 @@ def test_dcdm_on_every_backend(xp):
 def test_dcdm_bad_input():
     geometry = box((8, 8))
     A, b = geometry.operator(), smooth_rhs(geometry).ravel()
-    with pytest.raises(ValueError, match="entries but grid_shape"):
+    with pytest.raises(ValueError, match=r"grid_shape \(8, 9\) disagrees with the operator's grid \(8, 8\)"):
         dcdm(A, b, model=lambda r: r, grid_shape=(8, 9))
+    with pytest.raises(ValueError, match="entries but grid_shape"):
+        dcdm(A.to_sparse(), b, model=lambda r: r, grid_shape=(8, 9))
+    with pytest.raises(ValueError, match="grid_shape is needed"):
+        dcdm(A.to_sparse(), b, model=lambda r: r)
+    x, info = dcdm(A, b, model=lambda r: r, rtol=1e-8)  # the grid is A's
+    assert info.converged and np.linalg.norm(A @ x - b) <= 1e-8 * np.linalg.norm(b)
+    walled = box_with_ball((16, 16))
+    B, c = walled.operator(), smooth_rhs(walled).ravel()
+    solid = np.flatnonzero(np.asarray(walled.solid).ravel())
+    c_bad = c.copy()
+    c_bad[solid[:3]] = 1.0
+    with pytest.raises(ValueError, match="nonzero on 3 solid cells"):
+        dcdm(B, c_bad, model=lambda r: r)
     with pytest.raises(ValueError, match="NaN"):
         dcdm(A, np.full(64, np.nan), model=lambda r: r, grid_shape=(8, 8))
 

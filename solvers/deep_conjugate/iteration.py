@@ -65,7 +65,8 @@ def _optimal_coefficients(gram, rhs, index):
     return coefficients, float(g @ coefficients[index])
 
 
-def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple[int, ...], rtol: float = 1e-6,
+def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple[int, ...] | None = None,
+         rtol: float = 1e-6,
          atol: float = 0.0, maxiter: int | None = None, callback: Callable[[Any], None] | None = None,
          coarse_levels: int | str = "auto", n_orthogonal: int = 8, safeguard: bool | str = "switch",
          fluid: Any | None = None) -> tuple[Any, DCDMInfo]:
@@ -82,14 +83,16 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
         Symmetric positive definite on the full grid (solid cells as identity rows), such as
         :class:`solvers.ObstacleLaplacian`.
     b : array
-        Right-hand side with ``prod(grid_shape)`` entries (zero on solid cells); numpy or cupy.
+        Right-hand side with ``prod(grid_shape)`` entries, zero on solid cells (their rows are the
+        identity: a nonzero entry there is refused); numpy or cupy.
     x0 : array, optional
     model : torch.nn.Module
         Maps ``[1, 1, *grid]`` residuals to directions (e.g. :func:`load_pretrained`), or any
         callable ``r -> direction`` on flat arrays of the backend of ``b`` (then
         ``coarse_levels`` must be 0 or ``"auto"``, which means 0 for it).
-    grid_shape : tuple of int
-        The grid of the vectors; its dimension must be the model's.
+    grid_shape : tuple of int, optional
+        The grid of the vectors; its dimension must be the model's.  Taken from ``A`` when it is a
+        grid operator (``A.grid_shape``); given as well, it must agree.
     rtol, atol : float
         Stop when ``||b - A x|| <= max(rtol ||b||, atol)`` (the true residual, float64).
     maxiter : int, optional
@@ -127,8 +130,8 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     Raises
     ------
     ValueError
-        Shape mismatch (also between the model's and the grid's dimension), grid sizes the coarse
-        levels cannot halve, NaN/inf in ``b`` or ``x0``, bad tolerances or options, a direction
+        Shape mismatch (also between the model's and the grid's dimension, or ``grid_shape`` and
+        ``A``'s grid), a nonzero ``b`` on solid cells, grid sizes the coarse levels cannot halve, NaN/inf in ``b`` or ``x0``, bad tolerances or options, a direction
         with ``qᵀAq < 0`` (``A`` not positive definite).
 
     Examples
@@ -142,7 +145,14 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     >>> info.converged, info.iterations < 40      # CG needs 267
     (True, True)
     """
+    operator_grid = getattr(A, "grid_shape", None)
+    if grid_shape is None:
+        if operator_grid is None:
+            raise ValueError("grid_shape is needed when A is not a grid operator (it has no grid_shape)")
+        grid_shape = operator_grid
     grid_shape = tuple(int(n) for n in grid_shape)
+    if operator_grid is not None and tuple(int(n) for n in operator_grid) != grid_shape:
+        raise ValueError(f"grid_shape {grid_shape} disagrees with the operator's grid {tuple(operator_grid)}")
     n = math.prod(grid_shape)
     if math.prod(b.shape) != n:
         raise ValueError(f"b has {math.prod(b.shape)} entries but grid_shape {grid_shape} has {n} cells")
@@ -161,6 +171,11 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     if fluid is None:
         fluid = getattr(A, "fluid", None)
     mask = None if fluid is None else xp.reshape(xp.asarray(fluid, dtype=xp.float64), (n,))
+    if mask is not None:
+        on_solid = xp.abs(b_flat) * (1.0 - mask)
+        if bool(xp.any(on_solid > 0)):
+            raise ValueError(f"b is nonzero on {int(xp.sum(xp.astype(on_solid > 0, xp.int64)))} solid cells (largest "
+                             f"|b| there {float(xp.max(on_solid)):.3g}): solid cells carry identity rows and need b = 0")
     if callable(model) and not hasattr(model, "parameters"):
         if coarse_levels not in ("auto", 0):
             raise ValueError("coarse_levels needs a torch model; a plain callable gives one direction")
