@@ -19,41 +19,11 @@ from pathlib import Path
 
 from sciml._extras import require
 from sciml.io import atomic_write
+from sciml.losses import LOSSES, h1_loss, mse_loss, relative_l2_loss
 
 torch = require("torch")
 
 __all__ = ["History", "fit", "h1_loss", "mse_loss", "relative_l2_loss"]
-
-
-# -- losses ------------------------------------------------------------------------------
-def mse_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean squared error."""
-    return torch.mean((prediction - target) ** 2)
-
-
-def relative_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean over samples of ``||pred - target|| / ||target||`` (norms over all but the first axis)."""
-    diff = (prediction - target).reshape(prediction.shape[0], -1).norm(dim=1)
-    return torch.mean(diff / target.reshape(target.shape[0], -1).norm(dim=1).clamp_min(1e-30))
-
-
-def h1_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Relative H1 error on uniform grids: values and first differences along the last axes.
-
-    Fields are ``[N, n]`` (1D) or ``[N, C, n, n]`` / ``[N, n, n]`` (2D).
-    """
-    def parts(t):
-        grads = [t.reshape(t.shape[0], -1)]
-        for axis in range(2 if t.ndim >= 3 else 1):
-            d = torch.diff(t, dim=-1 - axis) * t.shape[-1 - axis]
-            grads.append(d.reshape(t.shape[0], -1))
-        return torch.cat(grads, dim=1)
-
-    p, q = parts(prediction), parts(target)
-    return torch.mean((p - q).norm(dim=1) / q.norm(dim=1).clamp_min(1e-30))
-
-
-_LOSSES = {"mse": mse_loss, "relative_l2": relative_l2_loss, "h1": h1_loss}
 
 
 # -- history and checkpoints -------------------------------------------------------------
@@ -197,9 +167,9 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     total = int(steps) if steps is not None else int(epochs) * per_epoch
     if total < 1:
         raise ValueError("steps/epochs must be >= 1")
-    loss_fn = _LOSSES.get(loss) if isinstance(loss, str) else loss
+    loss_fn = LOSSES.get(loss) if isinstance(loss, str) else loss
     if loss_fn is None:
-        raise ValueError(f"loss must be one of {sorted(_LOSSES)} or a callable, got {loss!r}")
+        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a callable, got {loss!r}")
     if in_memory:  # shapes checked once on one sample (the model's own input checks run here too)
         with torch.no_grad():
             inputs, target = train.select(slice(0, 1))

@@ -1,0 +1,49 @@
+"""Training losses for :func:`sciml.train.fit`: ``(prediction, target) -> scalar`` on torch tensors of
+one shape (the loop checks the shapes before it calls them)."""
+
+from __future__ import annotations
+
+from sciml._extras import require
+
+torch = require("torch")
+
+__all__ = ["LOSSES", "h1_loss", "mse_loss", "relative_l2_loss"]
+
+
+def mse_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.losses import mse_loss
+    >>> float(mse_loss(torch.zeros(2, 3), torch.ones(2, 3)))
+    1.0
+    """
+    return torch.mean((prediction - target) ** 2)
+
+
+def relative_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over samples of ``||pred - target|| / ||target||`` (norms over all but the first axis)."""
+    diff = (prediction - target).reshape(prediction.shape[0], -1).norm(dim=1)
+    return torch.mean(diff / target.reshape(target.shape[0], -1).norm(dim=1).clamp_min(1e-30))
+
+
+def h1_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Relative H1 error on uniform grids: values and first differences along the last axes.
+
+    Fields are ``[N, n]`` (1D) or ``[N, C, n, n]`` / ``[N, n, n]`` (2D).
+    """
+    def parts(t):
+        grads = [t.reshape(t.shape[0], -1)]
+        for axis in range(2 if t.ndim >= 3 else 1):
+            d = torch.diff(t, dim=-1 - axis) * t.shape[-1 - axis]
+            grads.append(d.reshape(t.shape[0], -1))
+        return torch.cat(grads, dim=1)
+
+    p, q = parts(prediction), parts(target)
+    return torch.mean((p - q).norm(dim=1) / q.norm(dim=1).clamp_min(1e-30))
+
+
+#: The losses :func:`sciml.train.fit` accepts by name.
+LOSSES = {"mse": mse_loss, "relative_l2": relative_l2_loss, "h1": h1_loss}
