@@ -87,7 +87,7 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
                                 boundary="neumann", backend=backend, seed=int(seed))
     a = xp.where(g >= 0, float(high), float(low))
     u = solve_darcy(a, f=float(f), progress=progress).solution
-    data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, r // 2)
+    data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, offset=r // 2)
     return _split(data.inputs, data.outputs, int(n_train))
 
 
