@@ -67,10 +67,10 @@ def solve_diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: flo
         raise ValueError(f"need n_x >= 2 and n_steps >= 1, got n_x={n_x}, n_steps={n_steps}")
     if not diffusivity > 0:
         raise ValueError(f"diffusivity must be > 0, got {diffusivity}")
-    n_x, n_t = int(n_x), int(n_steps)
+    n_x, n_steps = int(n_x), int(n_steps)
     x = xp.linspace(0.0, 1.0, n_x + 1, dtype=xp.float64)
-    t = xp.linspace(0.0, float(t_final), n_t + 1, dtype=xp.float64)
-    h, dt = 1.0 / n_x, float(t_final) / n_t
+    t = xp.linspace(0.0, float(t_final), n_steps + 1, dtype=xp.float64)
+    h, dt = 1.0 / n_x, float(t_final) / n_steps
     inner = x[1:-1]
     source = None if u is None else u(inner)
     if source is not None and (source.ndim != 2 or source.shape[1] != n_x - 1):
@@ -96,7 +96,7 @@ def solve_diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: flo
 
     states = [s]
     previous = None
-    for step in range(n_t):
+    for step in range(n_steps):
         time_mid = float(t[step]) + 0.5 * dt
         if previous is None:  # first step: predictor with s^0, corrector with the mean
             predictor = (s @ b_t + dt * rhs_terms(s, time_mid)) @ a_inverse_t
@@ -107,5 +107,5 @@ def solve_diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: flo
         previous, s = s, new
         states.append(s)
     interior = xp.stack(states, axis=1)
-    zeros = xp.zeros((n, n_t + 1, 1), dtype=xp.float64)
+    zeros = xp.zeros((n, n_steps + 1, 1), dtype=xp.float64)
     return PDESolution(solution=xp.concat([zeros, interior, zeros], axis=2), grid=(x,), times=t)
