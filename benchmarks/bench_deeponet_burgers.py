@@ -23,7 +23,7 @@ def main():
     parser.add_argument("--activation", default="gelu")
     args = parser.parse_args()
     start = time.perf_counter()
-    data = burgers(1000, 200, n=128, seed=0)
+    data = burgers(1000, 200, resolution=128, seed=0)
     print(f"- data: 1000 + 200 functions solved at 256 points, subsampled to 128: {time.perf_counter() - start:.1f} s")
     torch.manual_seed(0)
     w = args.width

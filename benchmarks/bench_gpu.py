@@ -491,7 +491,7 @@ def section_fno(fig: Figures, quick: bool, repeat: int):
 def section_ns(fig: Figures, quick: bool, repeat: int):
     from sciml.data import navier_stokes
     from sciml.data.random_fields import spectral_gaussian_field
-    from solvers.pde import navier_stokes_2d
+    from solvers.pde import solve_navier_stokes_2d
 
     batch, res, steps = (10, 32, 20) if quick else (100, 64, 100)
     dt = 0.64 / res
@@ -503,7 +503,7 @@ def section_ns(fig: Figures, quick: bool, repeat: int):
     for backend in backends():
         w0 = spectral_gaussian_field(batch, res, dim=2, alpha=2.5, tau=7.0, boundary="periodic", backend=backend,
                                      seed=0)
-        run = lambda: navier_stokes_2d(w0, nu=1e-3, t_final=steps * dt, dt=dt)  # noqa: E731
+        run = lambda: solve_navier_stokes_2d(w0, nu=1e-3, t_final=steps * dt, dt=dt)  # noqa: E731
         t, _ = measure(run, backend, repeat=1 if backend == "numpy" else repeat,
                        warmup=1 if backend == "cupy" else 0)
         reference = reference or t

@@ -11,7 +11,8 @@
   :func:`amg` preconditioners.
 * :func:`dcdm`: the deep conjugate direction method (network directions, torch loaded lazily),
   :func:`load_pretrained` for the shipped 2D/3D models.
-* :func:`solve_poisson`: second-order Poisson solves on a box.
+* :func:`solve_poisson`: second-order Poisson solves on a box; it and the solvers of
+  :mod:`solvers.pde` return a :class:`PDESolution`.
 
 ``import solvers`` does not import torch.
 """
@@ -24,8 +25,9 @@ from .grid_operator import GridOperator
 from .krylov import KrylovInfo, cg, pcg
 from .laplacian import Laplacian
 from .obstacles import ObstacleLaplacian
-from .poisson import PoissonResult, solve_poisson
+from .pde import PDESolution
+from .poisson import solve_poisson
 from .preconditioners import amg, ic0
 
 __all__ = ["BoundaryConditions", "DCDMInfo", "DiffusionOperator", "Grid", "GridOperator", "KrylovInfo", "Laplacian",
-           "ObstacleLaplacian", "PoissonResult", "amg", "cg", "dcdm", "ic0", "load_pretrained", "pcg", "solve_poisson"]
+           "ObstacleLaplacian", "PDESolution", "amg", "cg", "dcdm", "ic0", "load_pretrained", "pcg", "solve_poisson"]

@@ -32,16 +32,16 @@ def poisson_convergence(problem: exact.ExactSolution, *, backend: str = "numpy",
     for n in ns:
         result = solve_poisson(problem.source, n, dim=problem.dim, domain=problem.domain, bc=problem.bc,
                                boundary=problem.boundary, backend=backend, rtol=1e-12)
-        u_exact = xp.broadcast_to(problem.solution(*result.coords), result.operator.grid_shape)
+        u_exact = xp.broadcast_to(problem.solution(*result.coordinates()), result.operator.grid_shape)
         if result.operator.singular:
             u_exact = u_exact - xp.mean(u_exact)
-        errors.append(relative_l2(result.u, u_exact))
+        errors.append(relative_l2(result.solution, u_exact))
         hs.append(max(result.operator.spacing))
     # A 1D profile through the middle of the finest grid for the report.
     axis_cut = tuple(slice(None) if i == 0 else n // 2 for i in range(problem.dim))
     profile = {
-        "x": to_numpy(xp.reshape(result.coords[0], (-1,))).tolist(),
-        "approx": to_numpy(result.u[axis_cut]).tolist(),
+        "x": to_numpy(xp.reshape(result.coordinates()[0], (-1,))).tolist(),
+        "approx": to_numpy(result.solution[axis_cut]).tolist(),
         "exact": to_numpy(u_exact[axis_cut]).tolist(),
         "xlabel": "x (cut through the middle of the finest grid)",
     }
@@ -61,7 +61,7 @@ def _cg_against_direct(backend: str) -> CheckOutcome:
     A = result.operator.to_sparse()
     f = to_numpy(result.rhs).reshape(-1)
     direct = spla.spsolve(A.tocsc(), f).reshape(result.operator.grid_shape)
-    error = relative_l2(to_numpy(result.u), direct)
+    error = relative_l2(to_numpy(result.solution), direct)
     return CheckOutcome(error=error, tolerance=1e-10, measure="relative L2 vs spsolve",
                         details=f"48x48 manufactured problem, {result.info.iterations} CG iterations")
 
@@ -75,7 +75,7 @@ def _ode_order(backend: str) -> CheckOutcome:
     errors, hs = [], []
     for n_steps in (8, 16, 32, 64):
         s = solve_ode(lambda x: problem.input(x)[None, :], points, equation=lambda s, u, xp: -s + u[:, None],
-                      state_dim=1, n_steps=n_steps)[0, :, 0]
+                      state_dim=1, n_steps=n_steps).solution[0, :, 0]
         errors.append(float(xp.max(xp.abs(s - problem.solution(points)))))
         hs.append(1.0 / n_steps)
     return CheckOutcome(error=errors[-1], tolerance=1e-5, observed_order=observed_order(errors, hs),
@@ -84,7 +84,7 @@ def _ode_order(backend: str) -> CheckOutcome:
 
 
 def _diffusion_reaction_study(backend: str, *, manufactured: bool) -> CheckOutcome:
-    from solvers.pde import diffusion_reaction
+    from solvers.pde import solve_diffusion_reaction
 
     xp = namespace_for(backend)
     d = k = 0.01
@@ -96,22 +96,23 @@ def _diffusion_reaction_study(backend: str, *, manufactured: bool) -> CheckOutco
     errors, hs = [], []
     for n in (10, 20, 40, 80):
         if manufactured:
-            x, _, s = diffusion_reaction(None, diffusivity=d, reaction=k, n_x=n, n_t=n, forcing=forcing, backend=backend)
-            reference = xp.sin(xp.pi * x)
+            res = solve_diffusion_reaction(None, diffusivity=d, reaction=k, n_x=n, n_steps=n, forcing=forcing,
+                                           backend=backend)
+            reference = xp.sin(xp.pi * res.grid[0])
         else:
-            x, _, s = diffusion_reaction(None, diffusivity=0.1, reaction=0.0, n_x=n, n_t=n, initial=heat.initial,
-                                         backend=backend)
-            reference = heat.solution(x, t=1.0)
-        errors.append(float(xp.max(xp.abs(s[0, -1, :] - reference))))
+            res = solve_diffusion_reaction(None, diffusivity=0.1, reaction=0.0, n_x=n, n_steps=n, initial=heat.initial,
+                                           backend=backend)
+            reference = heat.solution(res.grid[0], t=1.0)
+        errors.append(float(xp.max(xp.abs(res.final[0, :] - reference))))
         hs.append(1.0 / n)
     what = "manufactured s = t² sin(πx), D = k = 0.01" if manufactured else "heat mode sin(2πx), D = 0.1, k = 0"
     return CheckOutcome(error=errors[-1], tolerance=1e-4, observed_order=observed_order(errors, hs), expected_order=2.0,
                         convergence={"h": hs, "errors": errors}, measure="max error at t = 1",
-                        details=f"{what}; n_x = n_t from 10 to 80")
+                        details=f"{what}; n_x = n_steps from 10 to 80")
 
 
 def _burgers_cole_hopf(backend: str) -> CheckOutcome:
-    from solvers.pde import burgers
+    from solvers.pde import solve_burgers
 
     xp = namespace_for(backend)
     reference = exact.BurgersSine(nu=0.1)
@@ -119,7 +120,7 @@ def _burgers_cole_hopf(backend: str) -> CheckOutcome:
     r = reference.solution(x, t=1.0)  # series + Gauss–Hermite: evaluate once
 
     def error(dt):
-        u = burgers(xp.sin(2 * xp.pi * x)[None, :], nu=0.1, t_final=1.0, dt=dt)
+        u = solve_burgers(xp.sin(2 * xp.pi * x)[None, :], nu=0.1, t_final=1.0, dt=dt).final
         return float(xp.max(xp.abs(u[0, :] - r)) / xp.max(xp.abs(r)))
 
     steps = [0.0125, 0.00625, 0.003125]
@@ -133,14 +134,14 @@ def _burgers_cole_hopf(backend: str) -> CheckOutcome:
 
 
 def _darcy_manufactured(backend: str) -> CheckOutcome:
-    from solvers.pde import darcy
+    from solvers.pde import solve_darcy
 
     xp = namespace_for(backend)
     problem = exact.DarcyManufactured()
     sizes, errors = (16, 32, 64, 128), []
     for n in sizes:
         x, y = problem.grid(n, backend=backend)
-        u = darcy(problem.coefficient(x, y), f=problem.source(x, y))
+        u = solve_darcy(problem.coefficient(x, y), f=problem.source(x, y)).solution
         errors.append(relative_l2(u, problem.solution(x, y)))
     hs = [1.0 / n for n in sizes]
     cut = n // 2
@@ -153,7 +154,7 @@ def _darcy_manufactured(backend: str) -> CheckOutcome:
 
 
 def _navier_stokes_taylor_green(backend: str) -> CheckOutcome:
-    from solvers.pde import navier_stokes_2d
+    from solvers.pde import solve_navier_stokes_2d
 
     xp = namespace_for(backend)
     vortex = exact.TaylorGreenVortex(nu=1e-3)
@@ -161,7 +162,7 @@ def _navier_stokes_taylor_green(backend: str) -> CheckOutcome:
     errors, steps = [], (0.02, 0.01, 0.005)
     reference = vortex.solution(x, y, t=1.0)
     for dt in steps:
-        w = navier_stokes_2d(vortex.initial(x, y), nu=1e-3, t_final=1.0, dt=dt, forcing=None)
+        w = solve_navier_stokes_2d(vortex.initial(x, y), nu=1e-3, t_final=1.0, dt=dt, forcing=None).final
         errors.append(float(xp.max(xp.abs(w - reference)) / xp.max(xp.abs(reference))))
     return CheckOutcome(error=errors[-1], tolerance=1e-8, observed_order=observed_order(errors, steps),
                         expected_order=2.0, convergence={"h": list(steps), "errors": errors},
@@ -170,16 +171,16 @@ def _navier_stokes_taylor_green(backend: str) -> CheckOutcome:
 
 
 def _navier_stokes_kolmogorov(backend: str) -> CheckOutcome:
-    from solvers.pde import navier_stokes_2d
+    from solvers.pde import solve_navier_stokes_2d
 
     xp = namespace_for(backend)
     flow = exact.KolmogorovFlow(nu=1e-3, initial_fraction=0.25)
     x, y = flow.grid(64, kind="periodic", backend=backend)
-    w = navier_stokes_2d(flow.initial(x, y), nu=1e-3, t_final=2.0, dt=1e-2)
+    w = solve_navier_stokes_2d(flow.initial(x, y), nu=1e-3, t_final=2.0, dt=1e-2).final
     reference = flow.solution(x, y, t=2.0)
     transient = float(xp.max(xp.abs(w - reference)) / xp.max(xp.abs(reference)))
     steady = flow.steady(x, y)
-    drift = float(xp.max(xp.abs(navier_stokes_2d(steady, nu=1e-3, t_final=10.0, dt=1e-2) - steady))
+    drift = float(xp.max(xp.abs(solve_navier_stokes_2d(steady, nu=1e-3, t_final=10.0, dt=1e-2).final - steady))
                   / xp.max(xp.abs(steady)))
     return CheckOutcome(error=max(transient, drift), tolerance=1e-6, measure="max relative error",
                         details=f"FNO forcing, ν = 1e-3, 64², dt = 1e-2: transient from 1/4 of the steady state "

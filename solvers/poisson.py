@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sciml.backend import namespace_for
 
-from .krylov import KrylovInfo, cg
 from .grid import Grid
+from .krylov import cg
 from .laplacian import Laplacian
+from .pde.solution import PDESolution
 
-__all__ = ["PoissonResult", "solve_poisson"]
-
-
-@dataclass
-class PoissonResult:
-    """A discrete Poisson solution.
-
-    Attributes
-    ----------
-    u : array of shape ``operator.grid_shape``
-        Values at the cell centres (zero mean when the problem is pure Neumann/periodic).
-    coords : tuple of arrays
-        Cell-centre coordinates, broadcastable to ``u``.
-    operator : Laplacian
-    info : KrylovInfo
-    rhs : array of shape ``operator.grid_shape``
-        The assembled right-hand side (source plus boundary terms, projected to zero mean
-        for singular problems): ``operator u = rhs``.
-    """
-
-    u: Any
-    coords: tuple
-    operator: Laplacian
-    info: KrylovInfo
-    rhs: Any
+__all__ = ["solve_poisson"]
 
 
 def solve_poisson(
@@ -51,7 +27,7 @@ def solve_poisson(
     rtol: float = 1e-10,
     M: Any | None = None,
     maxiter: int | None = None,
-) -> PoissonResult:
+) -> PDESolution:
     """Solve ``-Δu = f`` with Dirichlet, Neumann or periodic boundaries, second order.
 
     Parameters
@@ -73,7 +49,13 @@ def solve_poisson(
 
     Returns
     -------
-    PoissonResult
+    PDESolution
+        ``solution``: ``u`` at the cell centres, of shape ``grid.shape`` (zero mean when the
+        problem is pure Neumann/periodic); ``grid``: the :class:`Grid`
+        (:meth:`~PDESolution.coordinates` gives the cell centres); ``times`` None;
+        ``info``: the :class:`KrylovInfo` of CG; ``operator``: the :class:`Laplacian`;
+        ``rhs``: the assembled right-hand side (source plus boundary terms, projected to zero
+        mean for singular problems), ``operator(solution) = rhs``.
 
     Notes
     -----
@@ -85,11 +67,11 @@ def solve_poisson(
     >>> import numpy as np
     >>> from solvers import solve_poisson
     >>> res = solve_poisson(lambda x: np.pi**2 * np.sin(np.pi * x), 64, dim=1)
-    >>> (x,) = res.coords
-    >>> bool(np.max(np.abs(res.u - np.sin(np.pi * x))) < 1e-3)
-    True
+    >>> (x,) = res.coordinates()
+    >>> bool(np.max(np.abs(res.solution - np.sin(np.pi * x))) < 1e-3), res.info.converged
+    (True, True)
     >>> res = solve_poisson(0.0, 32, dim=1, bc={"x-": ("dirichlet", 1.0), "x+": ("neumann", 0.0)})
-    >>> bool(np.allclose(res.u, 1.0))          # u = 1 at x = 0, u' = 0 at x = 1
+    >>> bool(np.allclose(res.solution, 1.0))          # u = 1 at x = 0, u' = 0 at x = 1
     True
     """
     A = Laplacian(shape, dim=dim, domain=domain, bc=bc)
@@ -110,4 +92,4 @@ def solve_poisson(
     u, info = cg(A, f, rtol=rtol, M=M, maxiter=maxiter)
     if A.singular:
         u = u - xp.mean(u)
-    return PoissonResult(u=u, coords=coords, operator=A, info=info, rhs=f)
+    return PDESolution(solution=u, grid=A.grid, info=info, operator=A, rhs=f)

@@ -98,7 +98,7 @@ def test_scipy_like_numpy_is_scipy():
 
 def test_scipy_like_gives_the_sparse_solvers_in_a_fresh_interpreter():
     """cupyx.scipy (like scipy) does not load sparse.linalg on import: scipy_like must (the GPU run found
-    solvers.pde.darcy failing on cupy with "no attribute 'linalg'")."""
+    solvers.pde.solve_darcy (then solvers.pde.darcy) failing on cupy with "no attribute 'linalg'")."""
     import subprocess
     import sys
 

@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent("""
 
     problem = exact.PoissonManufactured(2)
     res = solve_poisson(problem.source, 32, dim=2, boundary=problem.boundary)
-    error = relative_l2(res.u, np.broadcast_to(problem.solution(*res.coords), res.u.shape))
+    error = relative_l2(res.solution, np.broadcast_to(problem.solution(*res.coordinates()), res.solution.shape))
     assert error < 2e-3, error
     f = ChebyshevTucker.from_function(lambda x, y, z: 1 / (1 + x**2 + y**2 + z**2), [(-1, 1)] * 3, tol=1e-12)
     assert abs(f.integral() - 4.28685406230184) < 1e-12, f.integral()

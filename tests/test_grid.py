@@ -8,7 +8,7 @@ from sciml.backend import backend_name, to_numpy
 from solvers import (BoundaryConditions, DiffusionOperator, Grid, GridOperator, Laplacian, ObstacleLaplacian,
                      solve_poisson)
 from solvers.obstacles import box_with_ball, random_boxes
-from solvers.pde import darcy
+from solvers.pde import solve_darcy
 
 
 def _same_matrix(A, B):
@@ -142,15 +142,16 @@ def test_boundary_values_in_the_specification_equal_boundary_data():
     data = solve_poisson(1.0, (12, 10), bc=("dirichlet", "neumann"), boundary=g, rtol=1e-12)
     values = solve_poisson(1.0, (12, 10), bc={"x": ("dirichlet", g), "y": ("neumann", g)}, rtol=1e-12)
     np.testing.assert_array_equal(values.rhs, data.rhs)
-    np.testing.assert_allclose(values.u, data.u, rtol=1e-10)
+    np.testing.assert_allclose(values.solution, data.solution, rtol=1e-10)
     with pytest.raises(ValueError, match="not both"):
         solve_poisson(1.0, (4, 4), bc=BoundaryConditions.dirichlet(2, 1.0), boundary=g)
-    # darcy with u = 1 on x-: the harmonic solution 1 - x of a constant medium
-    u = darcy(np.full((16, 16), 3.0), f=0.0, bc={"x-": ("dirichlet", 1.0), "x+": "dirichlet", "y": "neumann"})
+    # solve_darcy with u = 1 on x-: the harmonic solution 1 - x of a constant medium
+    u = solve_darcy(np.full((16, 16), 3.0), f=0.0,
+                    bc={"x-": ("dirichlet", 1.0), "x+": "dirichlet", "y": "neumann"}).solution
     x = (np.arange(16) + 0.5) / 16
     np.testing.assert_allclose(u, np.broadcast_to((1.0 - x)[:, None], (16, 16)), atol=1e-12)
     with pytest.raises(ValueError, match="at least one Dirichlet face"):
-        darcy(np.ones((8, 8)), bc="neumann")
+        solve_darcy(np.ones((8, 8)), bc="neumann")
 
 
 # -- immutability, caching and dtype --------------------------------------------------------

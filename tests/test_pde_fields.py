@@ -6,7 +6,7 @@ import pytest
 from helpers import assert_close
 from sciml.backend import backend_name, to_backend, to_numpy
 from solvers import DiffusionOperator, Laplacian
-from solvers.pde import darcy, navier_stokes_2d
+from solvers.pde import solve_darcy, solve_navier_stokes_2d
 from validation.exact import DarcyManufactured, KolmogorovFlow, TaylorGreenVortex
 from validation.metrics import observed_order
 
@@ -65,7 +65,7 @@ def test_darcy_converges_with_order_two_to_the_manufactured_solution():
     sizes, errors = [16, 32, 64], []
     for n in sizes:
         x, y = exact.grid(n)
-        u = darcy(exact.coefficient(x, y), f=exact.source(x, y))
+        u = solve_darcy(exact.coefficient(x, y), f=exact.source(x, y)).solution
         errors.append(float(np.max(np.abs(u - exact.solution(x, y)))))
     order = observed_order(errors, [1.0 / n for n in sizes])
     assert 1.85 < order < 2.15, (errors, order)
@@ -75,51 +75,58 @@ def test_darcy_converges_with_order_two_to_the_manufactured_solution():
 def test_darcy_batches_and_constant_source():
     rng = np.random.default_rng(3)
     a = np.where(rng.standard_normal((3, 2, 16, 16)) > 0, 12.0, 3.0)
-    u = darcy(a)
-    assert u.shape == a.shape
-    single = darcy(a[1, 0])
+    res = solve_darcy(a)
+    u = res.solution
+    assert u.shape == a.shape and res.times is None and res.info is None
+    assert res.grid.shape == (16, 16) and res.grid.domain == ((0.0, 1.0), (0.0, 1.0))
+    single = solve_darcy(a[1, 0]).solution
     np.testing.assert_allclose(u[1, 0], single, rtol=1e-13)
     # the residual of the discrete equation is the source
     np.testing.assert_allclose(DiffusionOperator(a[2, 1]).matvec(u[2, 1]), np.ones((16, 16)), rtol=1e-9)
     with pytest.raises(ValueError, match=r"\[..., n, n\]"):
-        darcy(np.ones((4, 5)))
+        solve_darcy(np.ones((4, 5)))
 
 
 def test_navier_stokes_taylor_green_and_kolmogorov(backend):
     tg = TaylorGreenVortex(nu=1e-3)
     x, y = tg.grid(32, kind="periodic", backend="numpy")
     w0 = to_backend(np.stack([tg.initial(x, y), 2.0 * tg.initial(x, y)]), backend)
-    w = navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2, forcing=None)
-    assert backend_name(w) == backend
+    res = solve_navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2, forcing=None)
+    w = res.final
+    assert backend_name(w) == backend and backend_name(res.times) == backend and backend_name(res.grid[0]) == backend
+    assert res.solution.shape == (2, 1, 32, 32) and to_numpy(res.times).tolist() == [1.0]
+    np.testing.assert_array_equal(to_numpy(res.grid[0]), np.arange(32) / 32)
     exact = tg.solution(x, y, t=1.0)
     assert float(np.max(np.abs(to_numpy(w)[0] - exact))) < 1e-8 * float(np.max(np.abs(exact)))
     np.testing.assert_allclose(to_numpy(w)[1], 2.0 * to_numpy(w)[0], rtol=1e-12, atol=1e-14)
 
     kf = KolmogorovFlow(nu=1e-3, initial_fraction=0.3)
-    w = navier_stokes_2d(kf.initial(x, y), nu=1e-3, t_final=1.0, dt=1e-2)
+    w = solve_navier_stokes_2d(kf.initial(x, y), nu=1e-3, t_final=1.0, dt=1e-2).final
     exact = kf.solution(x, y, t=1.0)
     assert np.max(np.abs(w - exact)) < 1e-7 * np.max(np.abs(exact))
     steady = kf.steady(x, y)
-    assert np.max(np.abs(navier_stokes_2d(steady, nu=1e-3, t_final=5.0, dt=1e-2) - steady)) < 1e-12
+    assert np.max(np.abs(solve_navier_stokes_2d(steady, nu=1e-3, t_final=5.0, dt=1e-2).final - steady)) < 1e-12
 
 
 def test_navier_stokes_is_second_order_in_time_and_saves_snapshots():
     from sciml.data import spectral_gaussian_field
 
     w0 = spectral_gaussian_field(2, 32, dim=2, alpha=2.5, tau=7.0, seed=4)
-    reference = navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-3)
-    errors = [float(np.max(np.abs(navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=dt) - reference)))
+    reference = solve_navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-3).final
+    errors = [float(np.max(np.abs(solve_navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=dt).final - reference)))
               for dt in (4e-2, 2e-2, 1e-2)]
     assert 1.8 < observed_order(errors, [4e-2, 2e-2, 1e-2]) < 2.3, errors
-    snaps = navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2, save_times=[0.5, 1.0])
-    assert snaps.shape == (2, 2, 32, 32)
-    np.testing.assert_allclose(snaps[:, 1], navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2), rtol=1e-13)
+    snaps = solve_navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2, save_times=[1.0, 0.5])
+    assert snaps.solution.shape == (2, 2, 32, 32) and snaps.times.tolist() == [1.0, 0.5]  # in the order asked
+    final = solve_navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2)
+    np.testing.assert_array_equal(snaps.solution[:, 0], final.final)
+    np.testing.assert_array_equal(snaps.final, snaps.solution[:, 1])
     with pytest.raises(ValueError, match="multiple of the step"):
-        navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2, save_times=[0.505])
+        solve_navier_stokes_2d(w0, nu=1e-3, t_final=1.0, dt=1e-2, save_times=[0.505])
     with pytest.raises(ValueError, match="NaN"):
-        navier_stokes_2d(np.full((8, 8), np.nan), nu=1e-3, t_final=1.0, dt=0.1)
+        solve_navier_stokes_2d(np.full((8, 8), np.nan), nu=1e-3, t_final=1.0, dt=0.1)
     with pytest.raises(ValueError, match="even"):
-        navier_stokes_2d(np.zeros((7, 7)), nu=1e-3, t_final=1.0, dt=0.1)
+        solve_navier_stokes_2d(np.zeros((7, 7)), nu=1e-3, t_final=1.0, dt=0.1)
 
 
 def test_darcy_dataset_subsamples_a_finer_solve_and_caches(tmp_path):

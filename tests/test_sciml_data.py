@@ -68,7 +68,7 @@ def test_rk4_has_order_four_against_exact_solutions(cls):
     errors = []
     for n in (8, 16, 32, 64):
         s = solve_ode(lambda x: problem.input(x)[None, :], points, equation=lambda s, u, xp: -lam * s + u[:, None],
-                      state_dim=1, n_steps=n)[0, :, 0]
+                      state_dim=1, n_steps=n).solution[0, :, 0]
         errors.append(np.max(np.abs(s - problem.solution(points))))
     assert observed_order(errors, [1 / 8, 1 / 16, 1 / 32, 1 / 64]) == pytest.approx(4.0, abs=0.2)
 
@@ -76,7 +76,9 @@ def test_rk4_has_order_four_against_exact_solutions(cls):
 def test_ode_solver_on_every_backend_and_per_function_points(xp):
     funcs = GaussianRandomField1D(backend=backend_name(xp), n_nodes=200).sample(3, seed=0)
     points = xp.asarray(np.random.default_rng(0).uniform(0, 1, (3, 5)))
-    s = solve_ode(funcs, points, n_steps=200)
+    res = solve_ode(funcs, points, n_steps=200)
+    s = res.solution
+    assert res.grid == (points,) and res.times is None and s.shape == (3, 5)
     for i in range(3):
         assert_close(s[i, :], funcs.antiderivative(points[i, :])[i, :], atol=1e-8, xp=xp)
 
@@ -88,7 +90,7 @@ def test_pendulum_and_nonlinear_against_scipy():
     x = np.linspace(0, 1, 6)
     for name, rhs in (("nonlinear", lambda t, s, i: [-s[0] ** 2 + funcs(np.array([t]))[i, 0]]),
                       ("pendulum", lambda t, s, i: [s[1], -np.sin(s[0]) + funcs(np.array([t]))[i, 0]])):
-        ours = solve_ode(funcs, x, equation=name, n_steps=200)
+        ours = solve_ode(funcs, x, equation=name, n_steps=200).solution
         for i in range(2):
             dim = 1 if name == "nonlinear" else 2
             ref = solve_ivp(rhs, (0, 1), [0.0] * dim, args=(i,), t_eval=x, rtol=1e-11, atol=1e-12).y[0]
@@ -129,7 +131,7 @@ def test_other_ode_datasets_and_bad_input():
 def test_diffusion_reaction_dataset_layouts_agree():
     from sciml.data import diffusion_reaction
 
-    data = diffusion_reaction(4, 2, m=12, points_per_function=7, grid_stride=1, n_x=20, n_t=10, cache=False)
+    data = diffusion_reaction(4, 2, m=12, points_per_function=7, grid_stride=1, n_x=20, n_steps=10, cache=False)
     branch, grid, values = data.train.aligned()
     assert branch.shape == (4, 12) and grid.shape == (21 * 11, 2) and values.shape == (4, 21 * 11)
     for i in range(4):
@@ -140,10 +142,13 @@ def test_diffusion_reaction_dataset_layouts_agree():
 
 
 def test_burgers_solver_matches_cole_hopf_on_every_backend(xp):
-    from solvers.pde import burgers as solve
+    from solvers.pde import solve_burgers as solve
 
     x = xp.arange(64, dtype=xp.float64) / 64
-    u = solve(xp.stack([xp.sin(2 * xp.pi * x), 0.5 * xp.sin(2 * xp.pi * x)]), nu=0.1, t_final=0.5, dt=2e-3)
+    res = solve(xp.stack([xp.sin(2 * xp.pi * x), 0.5 * xp.sin(2 * xp.pi * x)]), nu=0.1, t_final=0.5, dt=2e-3)
+    assert res.solution.shape == (2, 1, 64) and res.times.shape == (1,) and float(res.times[0]) == 0.5
+    assert_close(res.grid[0], x, rtol=0, xp=xp)
+    u = res.final
     for row, amplitude in ((0, 1.0), (1, 0.5)):
         reference = exact.BurgersSine(nu=0.1, amplitude=amplitude).solution(x, t=0.5)
         assert_close(u[row, :], reference, atol=1e-9, xp=xp)
@@ -154,7 +159,7 @@ def test_burgers_solver_matches_cole_hopf_on_every_backend(xp):
 def test_burgers_dataset_layouts():
     from sciml.data import burgers
 
-    data = burgers(6, 3, n=32, solve_n=64, points_per_function=5, cache=False)
+    data = burgers(6, 3, resolution=32, solve_resolution=64, points_per_function=5, cache=False)
     branch, grid, targets = data.train.aligned()
     assert branch.shape == (6, 32) and grid.shape == (32, 1) and targets.shape == (6, 32)
     for i in range(6):

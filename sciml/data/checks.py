@@ -15,7 +15,7 @@ def _grf_antiderivative(backend: str) -> CheckOutcome:
     xp = namespace_for(backend)
     funcs = GaussianRandomField1D(length_scale=0.2, backend=backend).sample(50, seed=0)
     x = xp.linspace(0.0, 1.0, 101, dtype=xp.float64)
-    error = float(xp.max(xp.abs(solve_ode(funcs, x, n_steps=200) - funcs.antiderivative(x))))
+    error = float(xp.max(xp.abs(solve_ode(funcs, x, n_steps=200).solution - funcs.antiderivative(x))))
     return CheckOutcome(error=error, tolerance=1e-8, measure="max error",
                         details="RK4 (200 steps) against the closed-form (erf) antiderivative of 50 GRF samples")
 

@@ -58,8 +58,8 @@ def _finite_ode_samples(xp, field, rng, n, sensors, grid, q, equation, n_steps, 
         points = xp.asarray(rng.uniform(0.0, 1.0, (n - total, q)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow of the blown-up draws
-            grid_targets = solve_ode(funcs, grid, equation=equation, n_steps=n_steps)
-            targets = solve_ode(funcs, points, equation=equation, n_steps=n_steps)
+            grid_targets = solve_ode(funcs, grid, equation=equation, n_steps=n_steps).solution
+            targets = solve_ode(funcs, points, equation=equation, n_steps=n_steps).solution
         finite = xp.all(xp.isfinite(grid_targets), axis=1) & xp.all(xp.isfinite(targets), axis=1)
         if max_abs is not None:
             finite = finite & xp.all(xp.abs(xp.where(xp.isfinite(grid_targets), grid_targets, 0.0)) <= max_abs, axis=1)
@@ -135,17 +135,18 @@ def pendulum(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *, poin
 @dataset_cache(format_version=_VERSION)
 def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *, points_per_function: int = 100,
                        grid_stride: int = 4, length_scale: float = 0.2, diffusivity: float = 0.01,
-                       reaction: float = 0.01, n_x: int = 100, n_t: int = 100, seed: int = 0, cache=True,
+                       reaction: float = 0.01, n_x: int = 100, n_steps: int = 100, seed: int = 0, cache=True,
                        backend: str = "numpy") -> OperatorSplits:
     """``u -> s`` for ``s_t = D s_xx + k s² + u(x)`` on ``[0, 1]²`` (zero initial and boundary values).
 
-    Inputs are GRF samples at ``m`` sensors; the solver (Crank–Nicolson, ``n_x × n_t`` grid)
-    gives ``s``.  Unaligned targets: ``points_per_function`` random grid nodes ``(x, t)`` per
-    function (as in the DeepONet paper); aligned: every ``grid_stride``-th node in x and t.
+    Inputs are GRF samples at ``m`` sensors; :func:`solvers.pde.solve_diffusion_reaction`
+    (Crank–Nicolson, ``n_x`` space intervals, ``n_steps`` time steps up to ``t = 1``) gives
+    ``s``.  Unaligned targets: ``points_per_function`` random grid nodes ``(x, t)`` per function
+    (as in the DeepONet paper); aligned: every ``grid_stride``-th node in x and t.
     """
     import numpy as np
 
-    from solvers.pde import diffusion_reaction as solve
+    from solvers.pde import solve_diffusion_reaction
 
     check_sizes(n_train=n_train, n_test=n_test, m=m, points_per_function=points_per_function, grid_stride=grid_stride)
     xp = namespace_for(backend)
@@ -155,12 +156,14 @@ def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *,
     parts = []
     for n in (int(n_train), int(n_test)):
         funcs = field.sample(n, seed=int(rng.integers(2**63)))
-        x, t, s = solve(funcs, diffusivity=diffusivity, reaction=reaction, n_x=n_x, n_t=n_t, backend=backend)
+        solved = solve_diffusion_reaction(funcs, diffusivity=diffusivity, reaction=reaction, n_x=n_x,
+                                          n_steps=n_steps, backend=backend)
+        (x,), t, s = solved.grid, solved.times, solved.solution
         xs, ts = x[::grid_stride], t[::grid_stride]
         grid = xp.reshape(xp.stack(xp.meshgrid(xs, ts, indexing="ij"), axis=-1), (-1, 2))
         grid_targets = xp.reshape(xp.permute_dims(s[:, ::grid_stride, ::grid_stride], (0, 2, 1)), (n, -1))
         ix = xp.asarray(rng.integers(0, int(n_x) + 1, (n, int(points_per_function))))
-        it = xp.asarray(rng.integers(0, int(n_t) + 1, (n, int(points_per_function))))
+        it = xp.asarray(rng.integers(0, int(n_steps) + 1, (n, int(points_per_function))))
         flat = xp.reshape(s, (n, -1))
         targets = xp.take_along_axis(flat, it * (int(n_x) + 1) + ix, axis=1)
         points = xp.stack([xp.take(x, ix), xp.take(t, it)], axis=-1)
@@ -170,35 +173,45 @@ def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *,
 
 
 @dataset_cache(format_version=_VERSION)
-def burgers(n_train: int = 1000, n_test: int = 200, n: int = 128, *, nu: float = 0.1, t_final: float = 1.0,
-            points_per_function: int = 128, solve_n: int = 256, dt: float = 1e-3, alpha: float = 2.0,
+def burgers(n_train: int = 1000, n_test: int = 200, resolution: int = 128, *, nu: float = 0.1, t_final: float = 1.0,
+            points_per_function: int = 128, solve_resolution: int = 256, dt: float = 1e-3, alpha: float = 2.0,
             tau: float = 5.0, sigma: float = 25.0, seed: int = 0, cache=True, backend: str = "numpy") -> OperatorSplits:
     """``u0 -> u(·, T)`` for periodic viscous Burgers on ``[0, 1)`` (the FNO / DeepONet comparison data).
 
     Initial values ``u0 ~ N(0, σ² (-Δ + τ²)^(-α))`` (FNO: ``625 (-Δ + 25)^(-2)``) are drawn on
-    ``solve_n`` points, solved pseudo-spectrally (ETDRK4, step ``dt``) and both input and output
-    are subsampled to ``n`` points.  Aligned: the ``n`` grid points; unaligned:
+    ``solve_resolution`` points, solved by :func:`solvers.pde.solve_burgers` (pseudo-spectral,
+    ETDRK4, step ``dt``) and both input and output are subsampled to ``resolution`` points (the
+    grid names of :func:`navier_stokes`).  Aligned: the ``resolution`` grid points; unaligned:
     ``points_per_function`` random grid points per function.
+
+    Examples
+    --------
+    >>> from sciml.data import burgers
+    >>> data = burgers(4, 2, 16, solve_resolution=32, points_per_function=5, cache=False)
+    >>> [a.shape for a in data.train.aligned()]
+    [(4, 16), (16, 1), (4, 16)]
     """
     import numpy as np
 
-    from solvers.pde import burgers as solve
+    from solvers.pde import solve_burgers
 
     from .random_fields import spectral_gaussian_field
 
-    check_sizes(n_train=n_train, n_test=n_test, n=n, points_per_function=points_per_function, solve_n=solve_n)
-    if int(solve_n) % int(n):
-        raise ValueError(f"solve_n ({solve_n}) must be a multiple of n ({n})")
+    check_sizes(n_train=n_train, n_test=n_test, resolution=resolution, points_per_function=points_per_function,
+                solve_resolution=solve_resolution)
+    n, fine = int(resolution), int(solve_resolution)
+    if fine % n:
+        raise ValueError(f"solve_resolution ({solve_resolution}) must be a multiple of resolution ({resolution})")
     xp = namespace_for(backend)
     rng = np.random.default_rng(seed)
-    stride = int(solve_n) // int(n)
-    x = xp.arange(int(n), dtype=xp.float64) / int(n)
+    stride = fine // n
+    x = xp.arange(n, dtype=xp.float64) / n
     parts = []
     for count in (int(n_train), int(n_test)):
-        u0 = spectral_gaussian_field(count, int(solve_n), alpha=alpha, tau=tau, sigma=sigma, backend=backend,
+        u0 = spectral_gaussian_field(count, fine, alpha=alpha, tau=tau, sigma=sigma, backend=backend,
                                      seed=int(rng.integers(2**63)))
-        u1 = solve(u0, nu=nu, t_final=t_final, dt=dt)[:, ::stride]
-        index = xp.asarray(rng.integers(0, int(n), (count, int(points_per_function))))
+        u1 = solve_burgers(u0, nu=nu, t_final=t_final, dt=dt).final[:, ::stride]
+        index = xp.asarray(rng.integers(0, n, (count, int(points_per_function))))
         parts.append(OperatorData(sensors=x[:, None], branch=u0[:, ::stride], grid=x[:, None], grid_targets=u1,
                                   points=xp.take(x, index)[:, :, None], targets=xp.take_along_axis(u1, index, axis=1)))
     return OperatorSplits(parts[0], parts[1], {})

@@ -38,7 +38,7 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
     The field ``g ~ N(0, (-Δ + τ²)^(-α))`` with Neumann conditions (cosine modes, default
     ``τ = 3``, ``α = 2``) is drawn at the cell centres of the solve grid (``resolution ·
     refinement`` cells per axis); ``a = high`` where ``g >= 0`` and ``low`` below.
-    :func:`solvers.pde.darcy` gives ``u`` (``u = 0`` on the boundary, source ``f``).  With an odd
+    :func:`solvers.pde.solve_darcy` gives ``u`` (``u = 0`` on the boundary, source ``f``).  With an odd
     ``refinement`` the cell centres of the output grid are cell centres of the solve grid, so
     inputs and outputs are subsampled exactly (``a`` stays two-valued).
 
@@ -74,7 +74,7 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
     >>> data.train.inputs.shape, sorted(set(data.train.inputs.ravel().tolist()))
     ((8, 1, 16, 16), [3.0, 12.0])
     """
-    from solvers.pde import darcy as solve
+    from solvers.pde import solve_darcy
 
     check_sizes(n_train=n_train, n_test=n_test, resolution=resolution)
     if int(refinement) < 1 or int(refinement) % 2 == 0:
@@ -86,8 +86,8 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
     g = spectral_gaussian_field(int(n_train) + int(n_test), n * r, dim=2, alpha=alpha, tau=tau,
                                 boundary="neumann", backend=backend, seed=int(seed))
     a = xp.where(g >= 0, float(high), float(low))
-    u = solve(a, f=float(f), progress=progress)
-    data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, r // 2)
+    u = solve_darcy(a, f=float(f), progress=progress).solution
+    data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, offset=r // 2)
     return _split(data.inputs, data.outputs, int(n_train))
 
 
@@ -101,7 +101,7 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
 
     Initial vorticity ``ω₀ ~ N(0, τ^(2α-2) (-Δ + τ²)^(-α))`` (FNO: ``7^1.5 (-Δ + 49)^(-2.5)``),
     the FNO forcing ``0.1 (sin 2π(x+y) + cos 2π(x+y))``, solved by
-    :func:`solvers.pde.navier_stokes_2d` on ``solve_resolution`` points per axis and subsampled.
+    :func:`solvers.pde.solve_navier_stokes_2d` on ``solve_resolution`` points per axis and subsampled.
 
     Parameters
     ----------
@@ -144,7 +144,7 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     >>> data.train.inputs.shape, data.train.outputs.shape
     ((2, 2, 16, 16), (2, 1, 16, 16))
     """
-    from solvers.pde import navier_stokes_2d
+    from solvers.pde import solve_navier_stokes_2d
 
     check_sizes(n_train=n_train, n_test=n_test, resolution=resolution, n_input=n_input, chunk=chunk)
     fine = int(resolution) if solve_resolution is None else int(solve_resolution)
@@ -165,8 +165,8 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
                                  backend=backend, seed=int(seed))
     parts = []
     for start in range(0, total, int(chunk)):
-        snapshots = navier_stokes_2d(w0[start:start + int(chunk)], nu=nu, t_final=times[-1], dt=step,
-                                     save_times=times, progress=progress)
+        snapshots = solve_navier_stokes_2d(w0[start:start + int(chunk)], nu=nu, t_final=times[-1], dt=step,
+                                           save_times=times, progress=progress).solution
         parts.append(snapshots[:, :, ::stride, ::stride])
     w = xp.concat(parts, axis=0)
     inputs = w[:, :int(n_input)]

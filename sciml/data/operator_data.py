@@ -121,7 +121,7 @@ class FieldData:
         """Grid points per axis."""
         return int(self.inputs.shape[-1])
 
-    def subsample(self, stride: int, offset: int = 0) -> FieldData:
+    def subsample(self, stride: int, *, offset: int = 0) -> FieldData:
         """Every ``stride``-th point per axis, starting at ``offset``."""
         index = (slice(None), slice(None), slice(offset, None, stride), slice(offset, None, stride))
         return FieldData(self.inputs[index], self.outputs[index])

@@ -15,7 +15,9 @@ from typing import Any
 
 from sciml.backend import array_namespace, device
 
-__all__ = ["fno_forcing", "navier_stokes_2d"]
+from .solution import PDESolution
+
+__all__ = ["fno_forcing", "solve_navier_stokes_2d"]
 
 
 def fno_forcing(x, y):
@@ -35,9 +37,9 @@ def _wavenumbers(xp, n: int, dev):
     return kx, ky
 
 
-def navier_stokes_2d(w0: Any, *, nu: float, t_final: float, dt: float,
-                     forcing: Callable | Any | None = fno_forcing,
-                     save_times: Sequence[float] | None = None, progress: bool = False) -> Any:
+def solve_navier_stokes_2d(w0: Any, *, nu: float, t_final: float, dt: float,
+                           forcing: Callable | Any | None = fno_forcing,
+                           save_times: Sequence[float] | None = None, progress: bool = False) -> PDESolution:
     """Advance the vorticity ``w0`` of shape ``[..., n, n]`` on the unit torus to ``t_final``.
 
     Parameters
@@ -54,24 +56,28 @@ def navier_stokes_2d(w0: Any, *, nu: float, t_final: float, dt: float,
         equation.  Default :func:`fno_forcing`.
     save_times : sequence of float, optional
         Times in ``(0, t_final]`` at which to record the solution; each must be a multiple of
-        the step.  Then the result has shape ``[..., len(save_times), n, n]``.
+        the step; ``[t_final]`` by default.
     progress : bool
         A tqdm bar over the time steps.
 
     Returns
     -------
-    array
-        ``ω(t_final)`` with the shape of ``w0``, or the snapshots at ``save_times``.
+    PDESolution
+        ``solution`` of shape ``[..., len(save_times), n, n]`` (the snapshots in the order of
+        ``save_times``; ``[..., 1, n, n]`` by default, :attr:`~PDESolution.final` then has the
+        shape of ``w0``), ``grid == (x, x)`` with ``x_j = j / n``, ``times`` the save times.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from solvers.pde import navier_stokes_2d
+    >>> from solvers.pde import solve_navier_stokes_2d
     >>> from validation.exact import TaylorGreenVortex
     >>> tg = TaylorGreenVortex(nu=1e-3)
     >>> x, y = tg.grid(32, kind="periodic")
-    >>> w = navier_stokes_2d(tg.initial(x, y), nu=1e-3, t_final=1.0, dt=1e-2, forcing=None)
-    >>> bool(np.max(np.abs(w - tg.solution(x, y, t=1.0))) < 1e-8)
+    >>> res = solve_navier_stokes_2d(tg.initial(x, y), nu=1e-3, t_final=1.0, dt=1e-2, forcing=None)
+    >>> res.solution.shape, res.times.tolist()
+    ((1, 32, 32), [1.0])
+    >>> bool(np.max(np.abs(res.final - tg.solution(x, y, t=1.0))) < 1e-8)
     True
     """
     xp = array_namespace(w0)
@@ -143,6 +149,10 @@ def navier_stokes_2d(w0: Any, *, nu: float, t_final: float, dt: float,
         w_hat = implicit * (explicit * w_hat + (0.5 * dt) * (n0 + n1))
         if step in record:
             snapshots[record[step]] = xp.fft.irfftn(w_hat, s=(n, n), axes=axes)
+    coordinates = xp.arange(n, dtype=xp.float64, device=dev) / n
     if save_times is not None:
-        return xp.stack(snapshots, axis=-3)
-    return xp.fft.irfftn(w_hat, s=(n, n), axes=axes)
+        times = xp.asarray([float(t) for t in save_times], dtype=xp.float64, device=dev)
+        return PDESolution(solution=xp.stack(snapshots, axis=-3), grid=(coordinates, coordinates), times=times)
+    times = xp.asarray([float(t_final)], dtype=xp.float64, device=dev)
+    final = xp.fft.irfftn(w_hat, s=(n, n), axes=axes)
+    return PDESolution(solution=xp.expand_dims(final, axis=-3), grid=(coordinates, coordinates), times=times)

@@ -13,6 +13,8 @@ from typing import Any
 
 from sciml.backend import array_namespace, device
 
+from .solution import PDESolution
+
 __all__ = ["ODE_RIGHT_HAND_SIDES", "solve_ode"]
 
 
@@ -33,8 +35,8 @@ ODE_RIGHT_HAND_SIDES = {"antiderivative": (_antiderivative, 1), "nonlinear": (_n
 
 
 def solve_ode(u: Callable[[Any], Any], points: Any, *, equation: str | Callable = "antiderivative",
-              state_dim: int | None = None, n_steps: int = 200, domain=(0.0, 1.0)):
-    """Solve ``s' = g(s, u(x))``, ``s(a) = 0``, for every input function and return ``s`` at ``points``.
+              state_dim: int | None = None, n_steps: int = 200, domain=(0.0, 1.0)) -> PDESolution:
+    """Solve ``s' = g(s, u(x))``, ``s(a) = 0``, for every input function; the solution ``s`` at ``points``.
 
     Parameters
     ----------
@@ -45,20 +47,26 @@ def solve_ode(u: Callable[[Any], Any], points: Any, *, equation: str | Callable 
     equation : {"antiderivative", "nonlinear", "pendulum"} or callable
         ``s' = u``, ``s' = -s² + u``, or the gravity pendulum ``s1' = s2, s2' = -sin s1 + u``;
         a callable ``g(s, u, xp)`` with ``s`` of shape (n, state_dim) needs ``state_dim``.
+    state_dim : int, optional
+        The state dimension of a callable ``equation``.
     n_steps : int
         RK4 steps on the uniform grid.
+    domain : (a, b)
+        The interval of the independent variable ``x``.
 
     Returns
     -------
-    array of shape ``(n_functions, P)`` (first state component) for the named equations,
-    ``(n_functions, P, state_dim)`` for a callable.
+    PDESolution
+        ``solution`` of shape ``(n_functions, P)`` (first state component) for the named
+        equations, ``(n_functions, P, state_dim)`` for a callable; ``grid == (points,)``;
+        ``times`` None (the independent variable is ``x``, the grid coordinate).
 
     Examples
     --------
     >>> import numpy as np
     >>> from solvers.pde import solve_ode
     >>> u = lambda x: np.cos(2 * np.pi * x)[None, :]
-    >>> s = solve_ode(u, np.array([0.25]), equation="antiderivative", n_steps=50)
+    >>> s = solve_ode(u, np.array([0.25]), equation="antiderivative", n_steps=50).solution
     >>> bool(abs(s[0, 0] - 1 / (2 * np.pi)) < 1e-7)
     True
     """
@@ -117,4 +125,4 @@ def solve_ode(u: Callable[[Any], Any], points: Any, *, equation: str | Callable 
     h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
     h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
     result = h00 * s0 + h10 * d0 + h01 * s1 + h11 * d1
-    return result[:, :, 0] if first_only else result
+    return PDESolution(solution=result[:, :, 0] if first_only else result, grid=(points,))

@@ -14,11 +14,14 @@ from sciml.backend import array_namespace, backend_name, scipy_like
 
 from ..boundary import BoundaryConditions
 from ..diffusion import DiffusionOperator
+from ..grid import Grid
+from .solution import PDESolution
 
-__all__ = ["darcy"]
+__all__ = ["solve_darcy"]
 
 
-def darcy(a: Any, *, f: float | Any | Callable = 1.0, bc: Any = "dirichlet", progress: bool = False) -> Any:
+def solve_darcy(a: Any, *, f: float | Any | Callable = 1.0, bc: Any = "dirichlet",
+                progress: bool = False) -> PDESolution:
     """Solve ``-∇·(a∇u) = f`` on (0, 1)² with boundary conditions ``bc``, for a batch of coefficients.
 
     Parameters
@@ -36,18 +39,21 @@ def darcy(a: Any, *, f: float | Any | Callable = 1.0, bc: Any = "dirichlet", pro
 
     Returns
     -------
-    array of shape ``a.shape``
-        ``u`` at the cell centres, on the backend of ``a``.
+    PDESolution
+        ``solution``: ``u`` at the cell centres, of shape ``a.shape``, on the backend of ``a``;
+        ``grid``: the :class:`solvers.Grid` of ``n × n`` cells on the unit square; ``times``
+        None (steady).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from solvers.pde import darcy
-    >>> u = darcy(np.ones((32, 32)))           # -Δu = 1: max u ≈ 0.0737 at the centre
-    >>> round(float(u.max()), 3)
-    0.074
-    >>> u = darcy(np.ones((32, 32)), f=0.0, bc={"x-": ("dirichlet", 1.0), "x+": "dirichlet", "y": "neumann"})
-    >>> bool(np.allclose(u[:, 0], 1.0 - (np.arange(32) + 0.5) / 32))    # linear in x
+    >>> from solvers.pde import solve_darcy
+    >>> res = solve_darcy(np.ones((32, 32)))           # -Δu = 1: max u ≈ 0.0737 at the centre
+    >>> round(float(res.solution.max()), 3), res.grid
+    (0.074, Grid(shape=(32, 32), domain=((0.0, 1.0), (0.0, 1.0))))
+    >>> res = solve_darcy(np.ones((32, 32)), f=0.0, bc={"x-": ("dirichlet", 1.0), "x+": "dirichlet", "y": "neumann"})
+    >>> x, y = res.coordinates()
+    >>> bool(np.allclose(res.solution, 1.0 - x))    # linear in x
     True
     """
     xp = array_namespace(a)
@@ -58,7 +64,7 @@ def darcy(a: Any, *, f: float | Any | Callable = 1.0, bc: Any = "dirichlet", pro
     batch = tuple(a.shape[:-2])
     boundary = BoundaryConditions.coerce(bc, 2)
     if boundary.singular:
-        raise ValueError(f"darcy needs at least one Dirichlet face, got bc={boundary!r}")
+        raise ValueError(f"solve_darcy needs at least one Dirichlet face, got bc={boundary!r}")
     fields = xp.reshape(a, (-1, n, n))
     if callable(f):
         centres = (xp.arange(n, dtype=xp.float64) + 0.5) / n
@@ -80,4 +86,4 @@ def darcy(a: Any, *, f: float | Any | Callable = 1.0, bc: Any = "dirichlet", pro
         if boundary.has_values:
             rhs = rhs + xp.reshape(operator.boundary_rhs(), (n * n,))
         out.append(xp.asarray(solve(operator.to_sparse(format=layout), rhs)))
-    return xp.reshape(xp.stack(out), batch + (n, n))
+    return PDESolution(solution=xp.reshape(xp.stack(out), batch + (n, n)), grid=Grid((n, n)))

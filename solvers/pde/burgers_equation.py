@@ -13,7 +13,9 @@ from typing import Any
 
 from sciml.backend import array_namespace, device
 
-__all__ = ["burgers"]
+from .solution import PDESolution
+
+__all__ = ["solve_burgers"]
 
 
 def _etdrk4_coefficients(linear, dt: float, n_contour: int = 32):
@@ -31,7 +33,8 @@ def _etdrk4_coefficients(linear, dt: float, n_contour: int = 32):
     return e, e2, q, f1, f2, f3
 
 
-def burgers(u0: Any, *, nu: float = 0.1, t_final: float = 1.0, dt: float = 1e-3, length: float = 1.0):
+def solve_burgers(u0: Any, *, nu: float = 0.1, t_final: float = 1.0, dt: float = 1e-3,
+                  length: float = 1.0) -> PDESolution:
     """Advance periodic viscous Burgers from ``u0`` (shape ``[..., n]`` on ``x_j = j L / n``) to ``t_final``.
 
     Parameters
@@ -47,16 +50,20 @@ def burgers(u0: Any, *, nu: float = 0.1, t_final: float = 1.0, dt: float = 1e-3,
 
     Returns
     -------
-    array of the shape of ``u0``
+    PDESolution
+        ``solution`` of shape ``[..., 1, n]`` (``u(t_final)``; :attr:`~PDESolution.final` has
+        the shape of ``u0``), ``grid == (x,)`` with ``x_j = j L / n``, ``times == [t_final]``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from solvers.pde import burgers
+    >>> from solvers.pde import solve_burgers
     >>> from validation.exact import BurgersSine
     >>> x = np.arange(64) / 64
-    >>> u = burgers(np.sin(2 * np.pi * x)[None, :], nu=0.1, t_final=0.2, dt=1e-3)
-    >>> bool(np.max(np.abs(u[0] - BurgersSine(nu=0.1).solution(x, t=0.2))) < 1e-9)
+    >>> res = solve_burgers(np.sin(2 * np.pi * x)[None, :], nu=0.1, t_final=0.2, dt=1e-3)
+    >>> res.solution.shape, res.times.tolist()
+    ((1, 1, 64), [0.2])
+    >>> bool(np.max(np.abs(res.final[0] - BurgersSine(nu=0.1).solution(x, t=0.2))) < 1e-9)
     True
     """
     import numpy as np
@@ -91,4 +98,8 @@ def burgers(u0: Any, *, nu: float = 0.1, t_final: float = 1.0, dt: float = 1e-3,
         c = e2 * a + q * (2.0 * nb - nv)
         nc = nonlinear(c)
         v = e * v + f1 * nv + 2.0 * f2 * (na + nb) + f3 * nc
-    return xp.fft.irfft(v, n=n, axis=-1)
+    u = xp.fft.irfft(v, n=n, axis=-1)
+    dev = device(u0)
+    x = xp.arange(n, dtype=xp.float64, device=dev) * float(length) / n
+    times = xp.asarray([float(t_final)], dtype=xp.float64, device=dev)
+    return PDESolution(solution=xp.expand_dims(u, axis=-2), grid=(x,), times=times)

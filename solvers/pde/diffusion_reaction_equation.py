@@ -15,13 +15,16 @@ from typing import Any
 
 from sciml.backend import namespace_for
 
-__all__ = ["diffusion_reaction"]
+from .solution import PDESolution
+
+__all__ = ["solve_diffusion_reaction"]
 
 
-def diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: float = 0.01, reaction: float = 0.01,
-                       n_x: int = 100, n_t: int = 100, t_final: float = 1.0, initial: Callable | None = None,
-                       forcing: Callable | None = None, n_functions: int | None = None, backend: str = "numpy"):
-    """Solve the batched diffusion–reaction problem; return the grid and ``s`` on it.
+def solve_diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: float = 0.01, reaction: float = 0.01,
+                             n_x: int = 100, n_steps: int = 100, t_final: float = 1.0,
+                             initial: Callable | None = None, forcing: Callable | None = None,
+                             n_functions: int | None = None, backend: str = "numpy") -> PDESolution:
+    """Solve the batched diffusion–reaction problem; ``s`` at every node of the space–time grid.
 
     Parameters
     ----------
@@ -29,36 +32,45 @@ def diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: float = 0
         Source term ``u(x) -> (n_functions, len(x))`` (time-independent); None for no source.
     diffusivity, reaction : float
         ``D`` and ``k``.
-    n_x, n_t : int
-        Space intervals and time steps.
+    n_x : int
+        Space intervals (``n_x + 1`` nodes ``x_i = i / n_x``).
+    n_steps : int
+        Time steps (of size ``t_final / n_steps``).
+    t_final : float
+        Final time.
     initial : callable, optional
         ``s(x, 0)`` as ``initial(x) -> (n_functions, len(x))`` or ``(len(x),)``; zero by default.
     forcing : callable, optional
         Extra ``f(x, t) -> (len(x),)`` (manufactured solutions).
     n_functions : int, optional
         Batch size when ``u`` is None.
+    backend : str
+        The array backend of the grid and the solution.
 
     Returns
     -------
-    x : (n_x + 1,), t : (n_t + 1,), s : (n_functions, n_t + 1, n_x + 1)
+    PDESolution
+        ``solution`` of shape ``(n_functions, n_steps + 1, n_x + 1)``, ``grid == (x,)`` with
+        ``x`` of shape ``(n_x + 1,)``, ``times`` of shape ``(n_steps + 1,)`` (from 0).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from solvers.pde import diffusion_reaction
-    >>> x, t, s = diffusion_reaction(lambda x: np.ones((2, x.shape[0])), n_x=20, n_t=20)
-    >>> s.shape, float(s[0, 0].max()), bool(s[0, -1, 10] > 0)
-    ((2, 21, 21), 0.0, True)
+    >>> from solvers.pde import solve_diffusion_reaction
+    >>> res = solve_diffusion_reaction(lambda x: np.ones((2, x.shape[0])), n_x=20, n_steps=20)
+    >>> s = res.solution
+    >>> s.shape, res.times.shape, float(s[0, 0].max()), bool(s[0, -1, 10] > 0)
+    ((2, 21, 21), (21,), 0.0, True)
     """
     xp = namespace_for(backend)
-    if int(n_x) < 2 or int(n_t) < 1:
-        raise ValueError(f"need n_x >= 2 and n_t >= 1, got {n_x}, {n_t}")
+    if int(n_x) < 2 or int(n_steps) < 1:
+        raise ValueError(f"need n_x >= 2 and n_steps >= 1, got n_x={n_x}, n_steps={n_steps}")
     if not diffusivity > 0:
         raise ValueError(f"diffusivity must be > 0, got {diffusivity}")
-    n_x, n_t = int(n_x), int(n_t)
+    n_x, n_steps = int(n_x), int(n_steps)
     x = xp.linspace(0.0, 1.0, n_x + 1, dtype=xp.float64)
-    t = xp.linspace(0.0, float(t_final), n_t + 1, dtype=xp.float64)
-    h, dt = 1.0 / n_x, float(t_final) / n_t
+    t = xp.linspace(0.0, float(t_final), n_steps + 1, dtype=xp.float64)
+    h, dt = 1.0 / n_x, float(t_final) / n_steps
     inner = x[1:-1]
     source = None if u is None else u(inner)
     if source is not None and (source.ndim != 2 or source.shape[1] != n_x - 1):
@@ -84,7 +96,7 @@ def diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: float = 0
 
     states = [s]
     previous = None
-    for step in range(n_t):
+    for step in range(n_steps):
         time_mid = float(t[step]) + 0.5 * dt
         if previous is None:  # first step: predictor with s^0, corrector with the mean
             predictor = (s @ b_t + dt * rhs_terms(s, time_mid)) @ a_inverse_t
@@ -95,5 +107,5 @@ def diffusion_reaction(u: Callable[[Any], Any] | None, *, diffusivity: float = 0
         previous, s = s, new
         states.append(s)
     interior = xp.stack(states, axis=1)
-    zeros = xp.zeros((n, n_t + 1, 1), dtype=xp.float64)
-    return x, t, xp.concat([zeros, interior, zeros], axis=2)
+    zeros = xp.zeros((n, n_steps + 1, 1), dtype=xp.float64)
+    return PDESolution(solution=xp.concat([zeros, interior, zeros], axis=2), grid=(x,), times=t)
