@@ -1,0 +1,245 @@
+"""The :class:`ChebyshevTucker` class: storage (core, factors, box), validation, properties
+and the representation.  Construction, evaluation, calculus, arithmetic and files are
+functions of the sibling modules, called from thin methods here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sciml.backend import backend_name, to_backend
+
+from ..tucker import TuckerTensor
+from . import arithmetic, calculus, construction, evaluation, files
+from .grid import check_domain
+
+__all__ = ["ChebyshevTucker"]
+
+
+class ChebyshevTucker:
+    """A function on a box in Chebyshev–Tucker form.
+
+    Build one with :meth:`from_function`, :meth:`from_values` or :meth:`from_cp`.
+
+    Parameters
+    ----------
+    core : array of shape ``ranks``
+    factors : sequence of arrays
+        Coefficient factors ``V_k`` of shape ``(m_k, r_k)``: column ``i`` holds the
+        Chebyshev coefficients of the ``i``-th basis function of mode ``k``.
+    domain : sequence of (a, b)
+    tol : float
+        The tolerance the object was built with (default for recompression).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats import ChebyshevTucker
+    >>> f = ChebyshevTucker.from_function(lambda x, y, z: np.sin(x + 2 * y + 3 * z), [(-1, 1)] * 3)
+    >>> f.ranks
+    (2, 2, 2)
+    >>> bool(abs(f(np.array([[0.1, 0.2, 0.3]]))[0] - np.sin(1.4)) < 1e-12)
+    True
+    """
+
+    def __init__(self, core: Any, factors: Sequence[Any], domain: Sequence[Sequence[float]], *, tol: float = 1e-12):
+        self.domain = check_domain(domain)
+        self.core = core
+        self.factors = list(factors)
+        self.tol = float(tol)
+        TuckerTensor(core, self.factors)  # validates shapes
+        if len(self.factors) != len(self.domain):
+            raise ValueError(f"{len(self.factors)} factors for a {len(self.domain)}-dimensional domain")
+
+    # -- construction (tensor_formats.chebyshev_tucker.construction) --------------------
+    @classmethod
+    def from_function(cls, f: Callable[..., Any], domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
+                      degree: int | Sequence[int] | None = None, rank: int | Sequence[int] | None = None,
+                      backend: str = "numpy", max_degree: int | Sequence[int] | None = None) -> ChebyshevTucker:
+        """Interpolate ``f(x1, ..., xd)`` on a Chebyshev grid and compress.
+
+        Parameters
+        ----------
+        f : callable
+            Vectorised over broadcast arrays of the chosen backend.
+        domain : sequence of (a, b)
+        tol : float
+            Relative accuracy: the chopping tolerance of the adaptive degree and the
+            ε of the Tucker truncation.
+        degree : int or sequence of int, optional
+            Polynomial degree per mode (``degree + 1`` points).  ``None``: adaptive —
+            the grid grows (17, 33, 65, ... points) on every mode whose coefficients are
+            not resolved by the chopping rule, then each mode is trimmed.
+        rank : int or sequence of int, optional
+            Fixed Tucker ranks (caps when ``tol`` also applies).
+        backend : str
+        max_degree : int or sequence of int, optional
+            Upper limit of the adaptive degree; by default the largest ``2^k`` keeping
+            the grid under 2^25 samples.  If a mode is not resolved there, a
+            ``RuntimeWarning`` names it.
+        """
+        return construction.from_function(cls, f, domain, tol=tol, degree=degree, rank=rank, backend=backend,
+                                          max_degree=max_degree)
+
+    @classmethod
+    def from_values(cls, values: Any, domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
+                    rank: int | Sequence[int] | None = None) -> ChebyshevTucker:
+        """Compress samples at the (ascending) Chebyshev points of each mode.
+
+        ``values`` has shape ``(m_1, ..., m_d)``, the grid of
+        :func:`tensor_formats.chebyshev.chebyshev_points` on each interval.
+        """
+        return construction.from_values(cls, values, domain, tol=tol, rank=rank)
+
+    @classmethod
+    def from_coefficients(cls, coefficients: Any, domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
+                          rank: int | Sequence[int] | None = None) -> ChebyshevTucker:
+        """Compress a full tensor of Chebyshev coefficients by truncated HOSVD."""
+        return construction.from_coefficients(cls, coefficients, domain, tol=tol, rank=rank)
+
+    @classmethod
+    def from_cp(cls, factors: Sequence[Any], domain: Sequence[Sequence[float]], *, weights: Any | None = None,
+                degree: int | Sequence[int] = 128, tol: float = 1e-12, rank: int | Sequence[int] | None = None,
+                method: str = "rhosvd", backend: str = "numpy") -> ChebyshevTucker:
+        """Chebyshev–Tucker form of a canonical (CP) sum ``Σ_r λ_r Π_k a^k_r(x_k)``.
+
+        Parameters
+        ----------
+        factors : sequence of callables or arrays
+            Per mode either a callable ``x -> array (len(x), R)`` (the factor functions,
+            evaluated at the Chebyshev points), or an array ``(n, R)`` of samples on the
+            uniform cell-centred grid ``a + (i + 1/2)(b - a)/n``, interpolated to the
+            Chebyshev points by cubic splines on the host (accuracy ``O(h⁴)``).
+        weights : array of shape (R,), optional
+        degree : int or sequence of int
+            Polynomial degree per mode.
+        method : {"rhosvd", "full"}
+            ``"rhosvd"``: reduced HOSVD of the coefficient factors, never forming the
+            tensor; ``"full"``: assemble the full coefficient tensor, then HOSVD.
+        """
+        return construction.from_cp(cls, factors, domain, weights=weights, degree=degree, tol=tol, rank=rank,
+                                    method=method, backend=backend)
+
+    @classmethod
+    def constant(cls, value: float, domain: Sequence[Sequence[float]], *, backend: str = "numpy") -> ChebyshevTucker:
+        """The constant function ``value`` (rank 1, degree 1 per mode)."""
+        return construction.constant(cls, value, domain, backend=backend)
+
+    # -- properties --------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.domain)
+
+    @property
+    def ranks(self) -> tuple[int, ...]:
+        """Tucker ranks ``(r_1, ..., r_d)``."""
+        return tuple(int(r) for r in self.core.shape)
+
+    @property
+    def degrees(self) -> tuple[int, ...]:
+        """Polynomial degree per mode (``m_k - 1``)."""
+        return tuple(int(v.shape[0]) - 1 for v in self.factors)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of core and factors."""
+        return TuckerTensor(self.core, self.factors).nbytes
+
+    @property
+    def compression_ratio(self) -> float:
+        """Entries of the full coefficient tensor per stored entry."""
+        stored = math.prod(self.ranks) + sum(math.prod(v.shape) for v in self.factors)
+        return math.prod(d + 1 for d in self.degrees) / stored
+
+    @property
+    def backend(self) -> str:
+        return backend_name(self.core)
+
+    def __repr__(self) -> str:
+        return (f"ChebyshevTucker(domain={self.domain}, degrees={self.degrees}, ranks={self.ranks}, "
+                f"backend={self.backend!r})")
+
+    # -- evaluation (tensor_formats.chebyshev_tucker.evaluation) -----------------------
+    def __call__(self, points: Any, *, extrapolate: bool = False):
+        """Values at scattered points of shape ``(N, d)`` (result shape ``(N,)``).
+
+        Points outside the box raise ``ValueError`` unless ``extrapolate=True``.
+        """
+        return evaluation.values_at(self, points, extrapolate=extrapolate)
+
+    def on_grid(self, *xs: Any, full: bool = False, extrapolate: bool = False):
+        """Values on the tensor grid ``x1 × ... × xd``.
+
+        Returns the algebraic Tucker tensor (:class:`~tensor_formats.tucker.TuckerTensor`
+        with factors ``T(x_k) V_k``, storage ``O(n r)`` per mode), or with ``full=True``
+        the full array of shape ``(len(x1), ..., len(xd))``.
+        """
+        return evaluation.on_grid(self, *xs, full=full, extrapolate=extrapolate)
+
+    # -- calculus (tensor_formats.chebyshev_tucker.calculus) ----------------------------
+    def integral(self, axes: int | Sequence[int] | None = None):
+        """Integral over the box (a float), or over ``axes`` (a ChebyshevTucker in the rest)."""
+        return calculus.integral(self, axes)
+
+    def diff(self, axis: int, order: int = 1) -> ChebyshevTucker:
+        """Partial derivative of the given order along ``axis`` (factors re-orthonormalised by QR)."""
+        return calculus.diff(self, axis, order)
+
+    def norm(self) -> float:
+        """L2 norm ``(∫ f²)^(1/2)`` over the box, exact from the Chebyshev Gram matrices."""
+        return calculus.norm(self)
+
+    # -- compression and arithmetic (tensor_formats.chebyshev_tucker.arithmetic) --------
+    def compress(self, tol: float | None = None, *, rank: int | Sequence[int] | None = None,
+                 reference_norm: float | None = None) -> ChebyshevTucker:
+        """Recompress by an HOSVD of the core (exact for orthonormal factors).
+
+        The ε-rule is relative to the coefficient norm, or to ``reference_norm``.
+        """
+        return arithmetic.compress(self, tol, rank=rank, reference_norm=reference_norm)
+
+    def __add__(self, other) -> ChebyshevTucker:
+        other = arithmetic.operand(self, other, ChebyshevTucker)
+        return NotImplemented if other is NotImplemented else arithmetic.add(self, other)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> ChebyshevTucker:
+        return arithmetic.negate(self)
+
+    def __sub__(self, other) -> ChebyshevTucker:
+        return self + (-other)
+
+    def __rsub__(self, other) -> ChebyshevTucker:
+        return (-self) + other
+
+    def __mul__(self, other) -> ChebyshevTucker:
+        if isinstance(other, (int, float)):
+            return arithmetic.scale(self, other)
+        other = arithmetic.operand(self, other, ChebyshevTucker)
+        return NotImplemented if other is NotImplemented else arithmetic.multiply(self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other) -> ChebyshevTucker:
+        if not isinstance(other, (int, float)):
+            return NotImplemented
+        return self * (1.0 / float(other))
+
+    # -- backends and files (tensor_formats.chebyshev_tucker.files) ---------------------
+    def to_backend(self, name: str) -> ChebyshevTucker:
+        """The same function with core and factors on backend ``name``."""
+        return ChebyshevTucker(to_backend(self.core, name), [to_backend(v, name) for v in self.factors],
+                               self.domain, tol=self.tol)
+
+    def save(self, path: str | Path) -> None:
+        """Write an ``.npz`` file (plain arrays only: no pickled objects), atomically."""
+        files.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path, *, backend: str = "numpy") -> ChebyshevTucker:
+        """Read a file written by :meth:`save` (never unpickles); a damaged file raises ``ValueError``."""
+        return files.load(cls, path, backend=backend)
