@@ -309,7 +309,7 @@ def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, 
         ax = matvec(x)
         r = b - (ax if ax.dtype == dtype else xp.astype(ax, dtype))
     else:
-        r = b
+        r = xp.asarray(b, copy=True)   # x, r and p are updated in place: own copies
     residuals = [math.sqrt(_dot(xp, r, r))]
     if not _finite(residuals[0]):
         return x, KrylovInfo(-1, 0, residuals, tolerance, reason="nan", method=method)
@@ -327,7 +327,7 @@ def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, 
         if rho == 0:
             reason = "breakdown"
             break
-        p = z
+        p = xp.asarray(z, copy=True)
         reached = False
         while k < maxiter:
             k += 1
@@ -342,8 +342,8 @@ def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, 
                 reason = "breakdown"
                 break
             alpha = rho / curvature
-            x = x + alpha * p
-            r = r - alpha * q
+            x += alpha * p
+            r -= alpha * q
             rr = _dot(xp, r, r)
             residuals.append(math.sqrt(rr) if rr >= 0 else math.nan)
             if not _finite(rr):
@@ -364,7 +364,8 @@ def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, 
             if rho_next == 0:
                 reason = "breakdown"
                 break
-            p = z + (rho_next / rho) * p
+            p *= rho_next / rho
+            p += z
             rho = rho_next
         if reason:
             break
