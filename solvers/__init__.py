@@ -13,21 +13,30 @@
   :func:`load_pretrained` for the shipped 2D/3D models.
 * :func:`solve_poisson`: second-order Poisson solves on a box; it and the solvers of
   :mod:`solvers.pde` return a :class:`PDESolution`.
+* :func:`make_solver`: a :class:`LinearSolver` object set up once and called many times ("cg",
+  "pcg-jacobi", "pcg-ic0", "amg", "direct", "dcdm"; :data:`SOLVERS`, :func:`register_solver`),
+  with reason codes, :class:`ConvergenceError` and :attr:`LinearSolver.stats`.
 
 ``import solvers`` does not import torch.
 """
 
 from .boundary import BoundaryConditions
-from .deep_conjugate import DCDMInfo, dcdm, load_pretrained
 from .diffusion import DiffusionOperator
 from .grid import Grid
 from .grid_operator import GridOperator
 from .krylov import KrylovInfo, cg, pcg
 from .laplacian import Laplacian
+from .linear_methods import AMGSolver, CGSolver, DirectSolver, ICSolver, JacobiSolver
+from .linear_solver import (SOLVERS, ConvergenceError, ConvergenceWarning, LinearSolver, SolverStats, make_solver,
+                            register_solver)
 from .obstacles import ObstacleLaplacian
 from .pde import PDESolution
 from .poisson import solve_poisson
 from .preconditioners import amg, ic0
+from .deep_conjugate import DCDMInfo, DCDMSolver, dcdm, load_pretrained  # noqa: E402,I001 - after make_solver's methods
 
-__all__ = ["BoundaryConditions", "DCDMInfo", "DiffusionOperator", "Grid", "GridOperator", "KrylovInfo", "Laplacian",
-           "ObstacleLaplacian", "PDESolution", "amg", "cg", "dcdm", "ic0", "load_pretrained", "pcg", "solve_poisson"]
+__all__ = ["SOLVERS", "AMGSolver", "BoundaryConditions", "CGSolver", "ConvergenceError", "ConvergenceWarning",
+           "DCDMInfo", "DCDMSolver", "DiffusionOperator", "DirectSolver", "Grid", "GridOperator", "ICSolver",
+           "JacobiSolver", "KrylovInfo", "Laplacian", "LinearSolver", "ObstacleLaplacian", "PDESolution",
+           "SolverStats", "amg", "cg", "dcdm", "ic0", "load_pretrained", "make_solver", "pcg", "register_solver",
+           "solve_poisson"]

@@ -18,7 +18,10 @@ from typing import Any
 
 from sciml.backend import array_namespace, backend_name, device
 
-__all__ = ["KrylovInfo", "cg", "pcg"]
+__all__ = ["REASONS", "KrylovInfo", "cg", "pcg"]
+
+#: The values of :attr:`KrylovInfo.reason`.
+REASONS = ("converged", "maxiter", "breakdown", "nan", "stagnation")
 
 
 @dataclass
@@ -28,20 +31,47 @@ class KrylovInfo:
     Attributes
     ----------
     status : int
-        0 converged; ``k > 0`` stopped after ``k = maxiter`` iterations without reaching
-        the tolerance (scipy's convention).
+        0 converged; ``k > 0`` stopped after ``k`` iterations without reaching the tolerance
+        (``maxiter`` or stagnation, scipy's convention); ``-1`` a breakdown or a NaN/inf.
     iterations : int
         Iterations performed (matrix-vector products after the initial residual).
     residuals : list of float
         ``||r_k||_2`` for ``k = 0, ..., iterations`` (``r_0 = b - A x0``).
     tolerance : float
         The absolute target ``max(rtol ||b||, atol)``.
+    reason : str
+        Why the iteration stopped: ``"converged"`` (the true residual ``||b - A x||`` reached the
+        tolerance), ``"maxiter"``, ``"breakdown"`` (``pᵀAp = 0`` or ``rᵀMr = 0`` with ``r ≠ 0``),
+        ``"nan"`` (the operator or the preconditioner produced NaN/inf: stopped on that step, ``x``
+        is the last finite iterate) or ``"stagnation"`` (the true residual stopped decreasing above
+        the tolerance, e.g. float32 asked for more than its precision gives).  Derived from
+        ``status`` when not given (keyword only).
+    method : str
+        The method that produced ``x`` (``"cg"``, ``"direct"``, ...; empty for the functions).
+    failed_attempt : KrylovInfo or None
+        When a solver object's ``fallback`` rescued a failed solve: the failed attempt's record.
+
+    Examples
+    --------
+    >>> from solvers import KrylovInfo
+    >>> info = KrylovInfo(5, 5, [1.0, 0.5], 1e-3)
+    >>> info.converged, info.reason
+    (False, 'maxiter')
     """
 
     status: int
     iterations: int
     residuals: list[float] = field(default_factory=list)
     tolerance: float = 0.0
+    reason: str = field(default="", kw_only=True)
+    method: str = field(default="", kw_only=True)
+    failed_attempt: KrylovInfo | None = field(default=None, kw_only=True, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.reason:
+            self.reason = "converged" if self.status == 0 else "maxiter"
+        if self.reason not in REASONS:
+            raise ValueError(f"reason must be one of {REASONS}, got {self.reason!r}")
 
     @property
     def converged(self) -> bool:
@@ -54,7 +84,8 @@ class KrylovInfo:
         last = self.residuals[-1] if self.residuals else float("nan")
         if self.converged:
             return f"converged in {self.iterations} iterations (residual {last:.3e} <= {self.tolerance:.3e})"
-        return f"no convergence after {self.iterations} iterations (residual {last:.3e} > {self.tolerance:.3e})"
+        return (f"no convergence after {self.iterations} iterations ({self.reason}; residual {last:.3e} > "
+                f"{self.tolerance:.3e})")
 
 
 def _is_sparse(A: Any) -> bool:
@@ -70,8 +101,14 @@ def _is_array(A: Any) -> bool:
     return True
 
 
-def _as_matvec(A: Any, n: int, name: str, xp) -> Callable[[Any], Any]:
-    """Turn ``A`` into a function on flat vectors of length ``n``, checking its shape."""
+def _as_matvec(A: Any, n: int, name: str, xp, *, check: bool = True) -> Callable[[Any], Any]:
+    """Turn ``A`` into a function on flat vectors of length ``n``, checking its shape (and, with
+    ``check``, a matrix's finiteness and symmetry: 1.3 ms at 128², skipped by the solver objects,
+    which check once at set-up)."""
+    if (_is_sparse(A) or _is_array(A)) and not check:
+        if len(A.shape) != 2 or A.shape[0] != A.shape[1] or A.shape[0] != n:
+            raise ValueError(f"{name} has shape {tuple(A.shape)} but b has {n} entries")
+        return lambda v: A @ v
     if _is_sparse(A) or _is_array(A):
         if len(A.shape) != 2 or A.shape[0] != A.shape[1]:
             raise ValueError(f"{name} must be a square matrix, got shape {tuple(A.shape)}")
@@ -185,8 +222,9 @@ def cg(
     x0 : array, optional
         Starting guess (zero by default), same shape as ``b``.
     rtol, atol : float
-        Stop when ``||b - A x|| <= max(rtol ||b||, atol)`` (the recursively updated
-        residual).
+        Stop when ``||b - A x|| <= max(rtol ||b||, atol)``: the recursively updated residual
+        first, then the true residual in float64 (CG restarts from it if it is above; a float32 or
+        float16 run that cannot reach the tolerance stops with ``info.reason == "stagnation"``).
     maxiter : int, optional
         At most this many iterations; ``10 N`` by default.
     M : array, sparse matrix, operator, callable or "jacobi", optional
@@ -198,7 +236,9 @@ def cg(
     -------
     x : array
     info : KrylovInfo
-        ``info.status == 0`` on convergence; ``info.iterations``, ``info.residuals``.
+        ``info.status == 0`` on convergence; ``info.iterations``, ``info.residuals``,
+        ``info.reason`` (a NaN/inf from ``A`` or ``M`` stops the iteration on the step it appears,
+        ``reason == "nan"``).
 
     Raises
     ------
@@ -216,57 +256,138 @@ def cg(
     >>> from solvers import cg
     >>> A = np.array([[4.0, 1.0], [1.0, 3.0]])
     >>> x, info = cg(A, np.array([1.0, 2.0]), rtol=1e-12)
-    >>> bool(np.allclose(A @ x, [1.0, 2.0])), info.status, info.iterations
-    (True, 0, 2)
+    >>> bool(np.allclose(A @ x, [1.0, 2.0])), info.status, info.iterations, info.reason
+    (True, 0, 2, 'converged')
     """
     xp, n, matvec, b_flat, x, maxiter, tolerance = _checked_system(A, b, x0, rtol=rtol, atol=atol, maxiter=maxiter,
                                                                    maxiter_per_unknown=10)
+    precondition = _preconditioner(M, A, n, xp)
+    x, info = _cg_iterate(xp, matvec, precondition, b_flat, x, x_given=x0 is not None, maxiter=maxiter,
+                          tolerance=tolerance, callback=callback)
+    return xp.reshape(x, b.shape), info
+
+
+def _preconditioner(M: Any, A: Any, n: int, xp) -> Callable[[Any], Any] | None:
+    """``M`` of :func:`cg` (None, ``"jacobi"``, a matrix, an operator or a callable) as a function."""
     if M is None:
-        precondition = None
-    elif isinstance(M, str):
+        return None
+    if isinstance(M, str):
         if M != "jacobi":
             raise ValueError(f"the only preconditioner given by name is 'jacobi', got {M!r}")
-        precondition = _jacobi(A, n, xp)
+        return _jacobi(A, n, xp)
+    return _as_matvec(M, n, "M", xp)
+
+
+def _finite(value: float) -> bool:
+    return math.isfinite(value)
+
+
+def _true_residual(xp, matvec, b, x) -> tuple[Any, float]:
+    """``b - A x`` and its norm, accumulated in float64 whatever the working dtype."""
+    x64 = x if x.dtype == xp.float64 else xp.astype(x, xp.float64)
+    b64 = b if b.dtype == xp.float64 else xp.astype(b, xp.float64)
+    ax = matvec(x64)
+    r = b64 - (ax if ax.dtype == xp.float64 else xp.astype(ax, xp.float64))
+    return r, math.sqrt(_dot(xp, r, r))
+
+
+def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, tolerance: float,
+                callback: Callable[[Any], None] | None = None, method: str = "") -> tuple[Any, KrylovInfo]:
+    """The CG iteration on flat, checked vectors (no input checks: :func:`cg` and the solver objects
+    of :mod:`solvers.linear_methods` check before calling it).
+
+    Stops with ``reason`` "nan" on the step where the operator or the preconditioner produces a
+    NaN/inf, "breakdown" on ``pᵀAp = 0`` or ``rᵀMr = 0``, "maxiter".  When the recursive residual
+    reaches the tolerance the true residual ``b - A x`` is computed in float64: it must be below the
+    tolerance too ("converged"); otherwise CG restarts from it, and if a restart does not halve it the
+    iteration has reached what the working precision allows ("stagnation").
+    """
+    dtype = b.dtype
+    if _dot(xp, b, b) == 0.0:
+        return xp.zeros_like(b), KrylovInfo(0, 0, [0.0], tolerance, method=method)
+    if x_given:
+        ax = matvec(x)
+        r = b - (ax if ax.dtype == dtype else xp.astype(ax, dtype))
     else:
-        precondition = _as_matvec(M, n, "M", xp)
-
-    if _dot(xp, b_flat, b_flat) == 0.0:
-        x = xp.zeros((n,), dtype=b.dtype, device=device(b))
-        return xp.reshape(x, b.shape), KrylovInfo(0, 0, [0.0], tolerance)
-
-    r = b_flat - matvec(x) if x0 is not None else b_flat
+        r = xp.asarray(b, copy=True)   # x, r and p are updated in place: own copies
     residuals = [math.sqrt(_dot(xp, r, r))]
+    if not _finite(residuals[0]):
+        return x, KrylovInfo(-1, 0, residuals, tolerance, reason="nan", method=method)
     if residuals[0] <= tolerance:
-        return xp.reshape(x, b.shape), KrylovInfo(0, 0, residuals, tolerance)
-    z = precondition(r) if precondition else r
-    rho = _dot(xp, r, z)
-    if precondition and rho <= 0:
-        raise ValueError("M is not positive definite (rᵀMr <= 0)")
-    p = z
-    status = maxiter
-    for k in range(1, maxiter + 1):
-        q = matvec(p)
-        curvature = _dot(xp, p, q)
-        if curvature <= 0:
-            raise ValueError(
-                f"A is not positive definite: pᵀAp = {curvature:.3e} <= 0 at iteration {k}"
-            )
-        alpha = rho / curvature
-        x = x + alpha * p
-        r = r - alpha * q
-        residuals.append(math.sqrt(_dot(xp, r, r)))
-        if callback is not None:
-            callback(x)
-        if residuals[-1] <= tolerance:
-            status = 0
-            break
+        return x, KrylovInfo(0, 0, residuals, tolerance, method=method)
+    k, reason, best_true = 0, "", math.inf
+    while not reason:
         z = precondition(r) if precondition else r
-        rho_next = _dot(xp, r, z)
-        if precondition and rho_next <= 0:
+        rho = _dot(xp, r, z) if precondition else residuals[-1] ** 2
+        if not _finite(rho):
+            reason = "nan"
+            break
+        if rho < 0:
             raise ValueError("M is not positive definite (rᵀMr <= 0)")
-        p = z + (rho_next / rho) * p
-        rho = rho_next
-    return xp.reshape(x, b.shape), KrylovInfo(status, k, residuals, tolerance)
+        if rho == 0:
+            reason = "breakdown"
+            break
+        p = xp.asarray(z, copy=True)
+        reached = False
+        while k < maxiter:
+            k += 1
+            q = matvec(p)
+            curvature = _dot(xp, p, q)
+            if not _finite(curvature):
+                reason = "nan"
+                break
+            if curvature < 0:
+                raise ValueError(f"A is not positive definite: pᵀAp = {curvature:.3e} <= 0 at iteration {k}")
+            if curvature == 0:
+                reason = "breakdown"
+                break
+            alpha = rho / curvature
+            x += alpha * p
+            r -= alpha * q
+            rr = _dot(xp, r, r)
+            residuals.append(math.sqrt(rr) if rr >= 0 else math.nan)
+            if not _finite(rr):
+                reason = "nan"
+                break
+            if callback is not None:
+                callback(x)
+            if residuals[-1] <= tolerance:
+                reached = True
+                break
+            z = precondition(r) if precondition else r
+            rho_next = _dot(xp, r, z) if precondition else rr
+            if not _finite(rho_next):
+                reason = "nan"
+                break
+            if rho_next < 0:
+                raise ValueError("M is not positive definite (rᵀMr <= 0)")
+            if rho_next == 0:
+                reason = "breakdown"
+                break
+            p *= rho_next / rho
+            p += z
+            rho = rho_next
+        if reason:
+            break
+        if not reached:
+            reason = "maxiter"
+            break
+        # the recursive residual may have drifted from the true one (low precision): check it
+        r_true, true_norm = _true_residual(xp, matvec, b, x)
+        residuals[-1] = true_norm
+        if true_norm <= tolerance:
+            reason = "converged"
+        elif not _finite(true_norm):
+            reason = "nan"
+        elif true_norm > 0.5 * best_true:
+            reason = "stagnation"
+        elif k >= maxiter:
+            reason = "maxiter"
+        else:
+            best_true = true_norm
+            r = xp.astype(r_true, dtype)   # restart from the true residual
+    status = {"converged": 0, "maxiter": k, "stagnation": k}.get(reason, -1)
+    return x, KrylovInfo(status, k, residuals, tolerance, reason=reason, method=method)
 
 
 def pcg(

@@ -19,25 +19,67 @@ class IncompleteCholesky:
     ``L`` is the strictly lower triangle of ``A`` and ``D`` the pivots of IC(0).  This is IC(0)
     exactly when the factor has no fill inside the sparsity pattern (5- and 7-point stencils in
     any ordering of the grid, identity rows included); :func:`ic0` verifies it.
+
+    On the host the two triangular solves run in compiled code: SuperLU (``scipy.sparse.linalg.splu``)
+    factors ``D + L`` once with its natural column order and no pivoting, which is exact and has no
+    fill for a triangular matrix (the LU factors are ``(D + L) D⁻¹`` and ``D``); one application is
+    ``lu.solve(r)`` then ``lu.solve(D y, trans="T")``.  Measured (benchmarks/bench_ic0.py, one
+    thread, a loaded 2-core machine): one application costs about 10-20 CSR mat-vecs of the same
+    matrix at 2D 128²/256² and 3D 32³ (``spsolve_triangular``, used before: 50-180, i.e. 5-8x
+    faster now), about 3-5 at 3D 64³ where the mat-vec is memory bound.  The target of issue 14
+    (at most ~4 mat-vecs) is not met on the small sizes.  A triangular solve is a chain of dependent rows (latency
+    bound), so no compiled sweep gets near one mat-vec on cache-resident sizes: a numba loop
+    measured 4.5-8.  On cupy the solves use ``cupyx.scipy.sparse.linalg.spsolve_triangular``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import Laplacian, ic0
+    >>> A = Laplacian((6, 6)).to_sparse()
+    >>> M = ic0(A)
+    >>> r = np.arange(36.0)
+    >>> bool(np.allclose(M.factor @ (M.factor.T @ M.matvec(r) / M.pivots), r))   # (D+L) D⁻¹ (D+L)ᵀ M⁻¹ r = r
+    True
     """
 
     def __init__(self, lower, pivots, *, backend: str = "numpy"):
         self._lower = lower          # D + L, CSR
-        self._upper = lower.T.tocsr()
         self._pivots = pivots
         self.shape = lower.shape
         self.backend = backend
         if backend == "cupy":
             from cupyx.scipy.sparse.linalg import spsolve_triangular
+
+            self._upper = lower.T.tocsr()
+            self._solve = spsolve_triangular
+            self._lu = None
         else:
-            from scipy.sparse.linalg import spsolve_triangular
-        self._solve = spsolve_triangular
+            from scipy.sparse.linalg import splu
+
+            self._lu = splu(lower.tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
+
+    @property
+    def factor(self):
+        """``D + L`` (CSR)."""
+        return self._lower
+
+    @property
+    def pivots(self):
+        """The IC(0) pivots ``D`` (flat)."""
+        return self._pivots
 
     def matvec(self, r: Any) -> Any:
-        """``M⁻¹ r`` by a forward and a backward triangular solve."""
+        """``M⁻¹ r`` by a forward and a backward triangular solve (float64 inside; ``r``'s dtype out)."""
         xp = array_namespace(r)
-        y = self._solve(self._lower, xp.reshape(r, (-1,)), lower=True)
-        return self._solve(self._upper, self._pivots * y, lower=False)
+        flat = xp.reshape(r, (-1,))
+        if self._lu is None:
+            y = self._solve(self._lower, flat, lower=True)
+            return self._solve(self._upper, self._pivots * y, lower=False)
+        import numpy as np
+
+        work = np.asarray(flat, dtype=np.float64)
+        out = self._lu.solve(self._pivots * self._lu.solve(work), trans="T")
+        return out if out.dtype == flat.dtype else out.astype(flat.dtype)
 
     __call__ = matvec
 

@@ -78,7 +78,7 @@ def test_ic0_is_exact_on_the_pattern_and_amg_preconditions():
     from solvers import Laplacian
 
     T = Laplacian(9, dim=1).to_sparse()
-    np.testing.assert_allclose(ic0(T).matvec(T @ np.arange(9.0)), np.arange(9.0), rtol=1e-12)
+    np.testing.assert_allclose(ic0(T).matvec(T @ np.arange(9.0)), np.arange(9.0), rtol=1e-12, atol=1e-12)
     with_ic = pcg(A, b, M=ic, rtol=1e-6)
     with_amg = pcg(A, b, M=amg(A), rtol=1e-6)
     assert with_ic[1].converged and with_amg[1].converged

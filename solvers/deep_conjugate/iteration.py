@@ -40,8 +40,8 @@ __all__ = ["DCDMInfo", "dcdm"]
 
 @dataclass
 class DCDMInfo(KrylovInfo):
-    """:class:`solvers.KrylovInfo` plus ``fallbacks``: steps in which the Jacobi direction alone
-    reduced the A-norm error more than the network's directions."""
+    """:class:`solvers.KrylovInfo` (with its ``reason``) plus ``fallbacks``: steps in which the Jacobi
+    direction alone reduced the A-norm error more than the network's directions."""
 
     fallbacks: int = 0
 
@@ -227,7 +227,8 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
             if residuals[-1] <= tolerance:
                 status = 0
                 break
-    return xp.reshape(x, b.shape), DCDMInfo(status, k, residuals, tolerance, fallbacks)
+    return xp.reshape(x, b.shape), DCDMInfo(status, k, residuals, tolerance, fallbacks,
+                                            reason="converged" if status == 0 else "maxiter")
 
 
 def _single_threaded_blas(xp):

@@ -1,0 +1,61 @@
+"""DCDM as a method of :func:`solvers.make_solver` (``method="dcdm"``, ``model=`` a network).
+
+Registered from here, above the numerics layer, so that :mod:`solvers.linear_solver` knows no
+learned method.
+"""
+
+from __future__ import annotations
+
+from ..linear_solver import LinearSolver, register_solver
+from .iteration import dcdm
+
+__all__ = ["DCDMSolver"]
+
+_OPTIONS = ("model", "grid_shape", "coarse_levels", "n_orthogonal", "safeguard", "fluid")
+
+
+class DCDMSolver(LinearSolver):
+    """The deep conjugate direction method (:func:`solvers.dcdm`) as a solver object.
+
+    ``model=`` is required (e.g. :func:`solvers.load_pretrained`); the other options of
+    :func:`solvers.dcdm` (``coarse_levels``, ``n_orthogonal``, ``safeguard``, ``grid_shape``,
+    ``fluid``) pass through.  The operator is applied as given (matrix-free for a grid operator);
+    ``maxiter`` defaults to ``N``.  ``aspreconditioner`` makes one DCDM solve at ``rtol = 1e-2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import make_solver
+    >>> from solvers.obstacles import box, smooth_rhs
+    >>> geometry = box((32, 32))
+    >>> A = geometry.operator()
+    >>> solver = make_solver(A, "dcdm", model=lambda r: r, safeguard="switch")   # a trivial "network"
+    >>> solver.solve(smooth_rhs(geometry))[1].reason
+    'converged'
+    """
+
+    method = "dcdm"
+    default_maxiter_per_unknown = 1
+
+    def _validate_options(self) -> None:
+        unknown = sorted(set(self.options) - set(_OPTIONS))
+        if unknown:
+            raise ValueError(f"method 'dcdm' takes options {_OPTIONS}, got unknown {unknown}")
+        if "model" not in self.options:
+            raise ValueError("method 'dcdm' needs model= (a network, e.g. solvers.load_pretrained('poisson2d'))")
+        if self.preconditioner is not None:
+            raise ValueError("method 'dcdm' takes no preconditioner")
+
+    def _setup(self) -> None:
+        self._operator = self.A
+
+    def _solve_impl(self, b, x0, tolerance):
+        x, info = dcdm(self._operator, b, x0, rtol=0.0, atol=tolerance, maxiter=self._maxiter(), **self.options)
+        info.method = self.method
+        return x, info
+
+    def _describe(self) -> list[str]:
+        return [f"model: {type(self.options['model']).__name__}"]
+
+
+register_solver("dcdm", DCDMSolver)
