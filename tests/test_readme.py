@@ -32,5 +32,6 @@ def test_readme_code_blocks_run(tmp_path, monkeypatch):
     for number, block in enumerate(blocks, 1):
         exec(compile(block, f"README.md block {number}", "exec"), namespace)  # noqa: S102
     assert namespace["info"].iterations <= 25 and namespace["info"].converged
+    assert (namespace["solver"].stats.solves, namespace["solver"].stats.setups) == (3, 1)
     assert abs(namespace["f"].integral() - 4.28685406230184) < 1e-12
     assert os.path.exists("deeponet.safetensors") and len(namespace["history"].loss) == 2 * 4
