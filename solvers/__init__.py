@@ -27,11 +27,12 @@ from .grid_operator import GridOperator
 from .krylov import KrylovInfo, cg, pcg
 from .laplacian import Laplacian
 from .linear_methods import AMGSolver, CGSolver, DirectSolver, ICSolver, JacobiSolver
-from .linear_solver import (SOLVERS, ConvergenceError, ConvergenceWarning, LinearSolver, SolverStats, make_solver,
-                            register_solver)
+from .linear_solver import LinearSolver
 from .obstacles import ObstacleLaplacian
 from .pde import PDESolution
 from .poisson import solve_poisson
+from .solver_outcomes import ConvergenceError, ConvergenceWarning, SolverStats
+from .solver_registry import SOLVERS, make_solver, register_solver
 from .preconditioners import amg, ic0
 from .deep_conjugate import DCDMInfo, DCDMSolver, dcdm, load_pretrained  # noqa: E402,I001 - after make_solver's methods
 

@@ -9,7 +9,8 @@ from typing import Any
 from sciml.backend import array_namespace
 
 from .krylov import KrylovInfo, _as_matvec, _cg_iterate, _true_residual
-from .linear_solver import LinearSolver, register_solver
+from .linear_solver import LinearSolver
+from .solver_registry import register_solver
 from .preconditioners import ic0
 
 __all__ = ["AMGSolver", "CGSolver", "DirectSolver", "ICSolver", "JacobiSolver"]

@@ -1,5 +1,6 @@
-"""Solver objects for a code that solves with one matrix many times: :class:`LinearSolver`, the
-method registry (:data:`SOLVERS`, :func:`register_solver`), :func:`make_solver` and the errors.
+"""Solver objects for a code that solves with one matrix many times: the base :class:`LinearSolver`
+(the registry and :func:`make_solver` are in :mod:`solvers.solver_registry`, the errors and
+:class:`SolverStats` in :mod:`solvers.solver_outcomes`).
 
 The design follows scipy's ``solve_ivp`` (``METHODS``, the ``OdeSolver`` base): a public template
 method :meth:`LinearSolver.solve` does the shared work (checks of ``b`` and ``x0`` against ``A``,
@@ -15,177 +16,15 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 from sciml.backend import array_namespace, backend_name
 
 from .krylov import KrylovInfo, _dot, _is_array, _is_sparse
+from .solver_outcomes import CHECKS, ON_FAILURE, ConvergenceError, ConvergenceWarning, SolverStats
+from .solver_registry import _REGISTRY
 
-__all__ = ["SOLVERS", "ConvergenceError", "ConvergenceWarning", "LinearSolver", "SolverStats", "make_solver",
-           "register_solver"]
-
-CHECKS = ("once", "never")
-ON_FAILURE = ("raise", "warn", "ignore")
-
-
-class ConvergenceError(RuntimeError):
-    """A solve did not reach its tolerance (``on_failure="raise"``); ``error.info`` is its record.
-
-    Examples
-    --------
-    >>> from solvers import ConvergenceError, KrylovInfo
-    >>> error = ConvergenceError("no convergence", KrylovInfo(2, 2, [1.0, 0.9, 0.8], 1e-6))
-    >>> error.info.reason
-    'maxiter'
-    """
-
-    def __init__(self, message: str, info: KrylovInfo):
-        super().__init__(message)
-        self.info = info
-
-
-class ConvergenceWarning(UserWarning):
-    """A solve did not reach its tolerance (``on_failure="warn"``).
-
-    Examples
-    --------
-    >>> from solvers import ConvergenceWarning
-    >>> issubclass(ConvergenceWarning, UserWarning)
-    True
-    """
-
-
-@dataclass
-class SolverStats:
-    """Counters of a :class:`LinearSolver` (times in seconds, wall clock).
-
-    Attributes
-    ----------
-    setups, updates, solves : int
-        Full set-ups (one at construction), :meth:`LinearSolver.update` calls, solves.
-    iterations, last_iterations : int
-        Iterations of all solves and of the last one (fallback iterations included).
-    setup_time, solve_time : float
-        Time in set-up (and updates) and in :meth:`LinearSolver.solve`.
-    fallbacks, failures : int
-        Solves rescued by the fallback method; solves that did not converge in the end.
-
-    Examples
-    --------
-    >>> from solvers import SolverStats
-    >>> SolverStats().solves
-    0
-    """
-
-    setups: int = 0
-    updates: int = 0
-    solves: int = 0
-    iterations: int = 0
-    last_iterations: int = 0
-    setup_time: float = 0.0
-    solve_time: float = 0.0
-    fallbacks: int = 0
-    failures: int = 0
-
-
-_REGISTRY: dict[str, type[LinearSolver]] = {}
-
-#: The registered methods, name -> :class:`LinearSolver` subclass (read-only view; add with
-#: :func:`register_solver`).
-SOLVERS = MappingProxyType(_REGISTRY)
-
-
-def register_solver(name: str, cls: type[LinearSolver], *, replace: bool = False) -> type[LinearSolver]:
-    """Make ``cls`` available as ``make_solver(A, method=name)``; returns ``cls``.
-
-    Raises
-    ------
-    TypeError
-        ``cls`` is not a :class:`LinearSolver` subclass.
-    ValueError
-        ``name`` is taken (by another class) and ``replace`` is False.
-
-    Examples
-    --------
-    >>> from solvers import SOLVERS, register_solver
-    >>> from solvers.linear_methods import CGSolver
-    >>> class MyCG(CGSolver):
-    ...     method = "my-cg"
-    >>> register_solver("my-cg", MyCG) is MyCG and "my-cg" in SOLVERS
-    True
-    """
-    if not (isinstance(cls, type) and issubclass(cls, LinearSolver)):
-        raise TypeError(f"cls must be a LinearSolver subclass, got {cls!r}")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
-    if name in _REGISTRY and _REGISTRY[name] is not cls and not replace:
-        raise ValueError(f"a solver named {name!r} is registered already ({_REGISTRY[name].__name__}); "
-                         "pass replace=True to replace it")
-    _REGISTRY[name] = cls
-    return cls
-
-
-def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
-                preconditioner: Any = None, check: str = "once", on_failure: str = "raise",
-                fallback: str | None = None, **method_options: Any) -> LinearSolver:
-    """A solver object for ``A x = b``, set up once and used for many right-hand sides.
-
-    Parameters
-    ----------
-    A : grid operator, scipy/cupyx sparse matrix, dense array or LinearOperator
-        A grid operator (:class:`solvers.Laplacian`, ...) is solved with its cached CSR matrix.
-        A matrix-free operator (``matvec``) serves "cg", "pcg-jacobi" (with ``diagonal()``) and "dcdm".
-    method : str
-        A key of :data:`SOLVERS`: "cg", "pcg-jacobi", "pcg-ic0", "amg" (PyAMG smoothed aggregation
-        as the CG preconditioner; ``pip install 'sciml[amg]'``), "direct" (a sparse factorisation
-        reused across solves), "dcdm" (``model=`` a network, e.g. :func:`solvers.load_pretrained`).
-    rtol, atol : float
-        Converged when ``||b - A x|| <= max(rtol ||b||, atol)``.
-    maxiter : int, optional
-        Iteration limit (method default: ``10 N`` for CG).
-    preconditioner : None, "jacobi", "ic0", "amg", or an operator/callable, optional
-        For ``method="cg"`` only (the ``pcg-*`` methods name theirs).
-    check : {"once", "never"}
-        "once": finiteness (and symmetry, for the methods that need SPD) of ``A`` at set-up and on
-        :meth:`LinearSolver.update`, never per solve.  Matrix-free operators are not checked.
-    on_failure : {"raise", "warn", "ignore"}
-        A solve that does not converge (after the fallback): raise :class:`ConvergenceError`, warn
-        (:class:`ConvergenceWarning`) and return, or return silently (``info`` says it).
-    fallback : str, optional
-        A method to retry a failed solve with, once (e.g. "direct"), set up when first needed;
-        recorded in ``info.method``, ``info.failed_attempt`` and ``stats.fallbacks``.
-    **method_options
-        Options of the method (e.g. ``model=`` for "dcdm", PyAMG options for "amg").
-
-    Returns
-    -------
-    LinearSolver
-
-    Raises
-    ------
-    ValueError
-        An unknown method or option, bad tolerances, NaN/inf in ``A``, a non-symmetric ``A`` for a
-        method that needs SPD (the message names "direct").
-    TypeError
-        A matrix-free ``A`` for a method that needs the matrix.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from solvers import Laplacian, make_solver
-    >>> A = Laplacian((32, 32))
-    >>> solver = make_solver(A, "pcg-ic0", rtol=1e-8)
-    >>> for step in range(3):
-    ...     x, info = solver.solve(np.full((32, 32), float(step + 1)))
-    >>> info.reason, x.shape, solver.stats.setups, solver.stats.solves
-    ('converged', (32, 32), 1, 3)
-    """
-    if method not in _REGISTRY:
-        raise ValueError(f"method must be one of {sorted(_REGISTRY)}, got {method!r}")
-    return _REGISTRY[method](A, rtol=rtol, atol=atol, maxiter=maxiter, preconditioner=preconditioner, check=check,
-                             on_failure=on_failure, fallback=fallback, **method_options)
+__all__ = ["LinearSolver"]
 
 
 def _matrix_of(A: Any):

@@ -6,7 +6,8 @@ learned method.
 
 from __future__ import annotations
 
-from ..linear_solver import LinearSolver, register_solver
+from ..linear_solver import LinearSolver
+from ..solver_registry import register_solver
 from .iteration import dcdm
 
 __all__ = ["DCDMSolver"]
