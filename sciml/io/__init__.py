@@ -14,8 +14,9 @@ Imports only the standard library, numpy (lazily) and nothing else of this proje
 from .arrays import ArrayFile, ArraySpec, FormatVersionError, read_arrays, write_arrays
 from .atomic import atomic_write
 from .cache import Codec, cache_dir, cache_key, cached_dataset
+from .plain import json_data
 
 __all__ = [
     "ArrayFile", "ArraySpec", "Codec", "FormatVersionError", "atomic_write", "cache_dir", "cache_key",
-    "cached_dataset", "read_arrays", "write_arrays",
+    "cached_dataset", "json_data", "read_arrays", "write_arrays",
 ]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .arrays import read_arrays, write_arrays
+from .plain import json_data
 
 __all__ = ["Codec", "cache_dir", "cache_key", "cached_dataset"]
 
@@ -53,23 +54,11 @@ def cache_dir() -> Path:
 
 def _plain(name: str, value: Any) -> Any:
     """``value`` as JSON data (the form that is hashed and stored), or a TypeError naming it."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # numpy / cupy scalars
-        return _plain(name, value.item())
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (tuple, list)):
-        return [_plain(name, v) for v in value]
-    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-        return {k: _plain(name, v) for k, v in value.items()}
-    raise TypeError(f"argument {name!r} = {value!r} (type {type(value).__name__}) cannot be part of a cache key; "
-                    "expected numbers, strings, None or lists/dicts of them (declare arguments that do not "
-                    "affect the data in cached_dataset(ignore=...))")
+    try:
+        return json_data(value, name=name)
+    except TypeError as exc:
+        raise TypeError(f"{exc}: it cannot be part of a cache key (declare arguments that do not affect the "
+                        "data in cached_dataset(ignore=...))") from None
 
 
 def _record(generator: Callable, arguments: Mapping[str, Any], format_version: int) -> dict[str, Any]:

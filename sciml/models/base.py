@@ -13,24 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sciml.io import json_data
+
 __all__ = ["Model"]
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with tuples as lists and numpy scalars as Python numbers (what JSON gives back),
-    so that a loaded model's :attr:`Model.config` equals the saved one's.  Anything else is kept
-    as it is and refused by :func:`sciml.models.save` if JSON cannot hold it."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real) and type(value).__module__ == "numpy":
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 class Model:
@@ -80,9 +65,9 @@ class Model:
         arguments = {}
         for name, value in bound.arguments.items():
             if cls._signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
-                arguments.update({k: _plain(v) for k, v in value.items()})
+                arguments.update({k: json_data(v, strict=False) for k, v in value.items()})
             else:
-                arguments[name] = _plain(value)
+                arguments[name] = json_data(value, strict=False)
         object.__setattr__(instance, "_model_arguments", arguments)
         return instance
 
