@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["ArrayBatches", "as_batches"]
+__all__ = ["ArrayBatches", "as_batches", "batch_tensors"]
 
 
 class ArrayBatches:
@@ -90,6 +90,22 @@ class ArrayBatches:
     def predict(self, model: Any, inputs: tuple) -> Any:
         """The model's output for ``inputs`` (a selection of this object's inputs)."""
         return model(*inputs) if self.method == "forward" else getattr(model, self.method)(*inputs)
+
+
+def batch_tensors(item: Sequence[Any], device: Any, dtype: Any) -> tuple[tuple, Any]:
+    """``(inputs, target)`` of one ``(inputs..., target)`` batch as torch tensors on ``device`` / ``dtype``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.batches import batch_tensors
+    >>> inputs, target = batch_tensors((np.zeros((4, 2)), np.ones((4, 1))), "cpu", None)
+    >>> len(inputs), tuple(target.shape)
+    (1, (4, 1))
+    """
+    if len(item) < 2:
+        raise ValueError(f"a batch must be (inputs..., target), got {len(item)} item(s)")
+    return tuple(_tensor(t, device, dtype) for t in item[:-1]), _tensor(item[-1], device, dtype)
 
 
 def _tensor(x: Any, device: Any, dtype: Any):

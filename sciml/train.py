@@ -133,7 +133,7 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     >>> round(model.weight.item(), 3), round(model.bias.item(), 3)
     (3.0, 1.0)
     """
-    from sciml.batches import ArrayBatches, as_batches
+    from sciml.batches import ArrayBatches, as_batches, batch_tensors
 
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps and epochs")
@@ -214,8 +214,8 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
             except StopIteration:  # a new pass over the iterable
                 stream = iter(train)
                 item = next(stream)
-            inputs = tuple(_to_model(t, device, dtype) for t in item[:-1])
-            return ArrayBatches(inputs, _to_model(item[-1], device, dtype)), inputs, _to_model(item[-1], device, dtype)
+            inputs, target = batch_tensors(item, device, dtype)
+            return ArrayBatches(inputs, target), inputs, target
         if batch == n:
             inputs, target = train.select(None)
             return train, inputs, target
@@ -280,16 +280,9 @@ def _same_shape(prediction: torch.Tensor, target: torch.Tensor) -> None:
                          f"{tuple(target.shape)}; they must match (a loss would broadcast them)")
 
 
-def _to_model(x, device, dtype) -> torch.Tensor:
-    from sciml.backend import to_torch
-
-    t = x if isinstance(x, torch.Tensor) else to_torch(x)
-    return t.to(device=device, dtype=dtype)
-
-
 def _evaluate(model, test_data, loss_fn, device, dtype) -> float:
     """The loss over the test data: in one piece for in-memory data, sample-weighted over batches otherwise."""
-    from sciml.batches import ArrayBatches
+    from sciml.batches import ArrayBatches, batch_tensors
 
     model.eval()
     try:
@@ -301,8 +294,7 @@ def _evaluate(model, test_data, loss_fn, device, dtype) -> float:
                 return float(loss_fn(prediction, target))
             total, count = 0.0, 0
             for item in test_data:
-                inputs = tuple(_to_model(t, device, dtype) for t in item[:-1])
-                target = _to_model(item[-1], device, dtype)
+                inputs, target = batch_tensors(item, device, dtype)
                 prediction = model(*inputs)
                 _same_shape(prediction, target)
                 total += float(loss_fn(prediction, target)) * int(target.shape[0])
