@@ -54,18 +54,13 @@ from typing import Any
 
 from sciml.backend import array_namespace, backend_name
 
-from ._stencils import _slice
+from ._stencils import BOUNDARY_FACE_WEIGHT, _slice
 from .grid_operator import GridOperator
 from .diffusion import DiffusionOperator
 from .laplacian import Laplacian
 from .obstacles import ObstacleLaplacian
 
 __all__ = ["divergence", "face_shapes", "gradient", "open_faces"]
-
-# The face weight of a domain face of a (fluid) boundary cell: the ghost value of a Dirichlet face sits
-# at distance h/2 (weight 2); a Neumann face carries no flux.  ObstacleLaplacian uses the same numbers.
-_BOUNDARY_WEIGHT = {"dirichlet": 2.0, "neumann": 0.0}
-
 
 def _check_operator(A: Any) -> None:
     if not isinstance(A, (Laplacian, ObstacleLaplacian)) or isinstance(A, DiffusionOperator):
@@ -105,8 +100,8 @@ def _weights(A: GridOperator, xp, dtype) -> tuple[list, list]:
             weights = [A._on(f"face{axis}", face, xp, dtype) for axis, face in enumerate(A._face_weights)]
         else:
             for axis, (n, (low, high)) in enumerate(zip(A.grid_shape, A.boundary.kinds)):
-                line = [1.0] * n if low == "periodic" else [_BOUNDARY_WEIGHT[low]] + [1.0] * (n - 1) + [
-                    _BOUNDARY_WEIGHT[high]]
+                line = [1.0] * n if low == "periodic" else [BOUNDARY_FACE_WEIGHT[low]] + [1.0] * (n - 1) + [
+                    BOUNDARY_FACE_WEIGHT[high]]
                 shape = [1] * A.ndim
                 shape[axis] = len(line)
                 weights.append(xp.reshape(xp.asarray(line, dtype=dtype), tuple(shape)))
