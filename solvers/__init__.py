@@ -7,6 +7,8 @@
 * :class:`Laplacian`: finite-difference ``-Δ_h`` in 1–3 D, matrix-free and sparse;
   :class:`DiffusionOperator`: ``-∇·(a∇u)`` with a cell-wise coefficient.
 * :class:`ObstacleLaplacian`: the pressure Poisson operator with solid cells (:mod:`solvers.obstacles`).
+* :func:`gradient`, :func:`divergence`: the staggered (MAC) gradient and divergence matching an
+  operator, ``divergence(gradient(p)) == -(A @ p)`` (:mod:`solvers.staggered`).
 * :func:`cg`, :func:`pcg`: conjugate gradients with scipy's calling convention; :func:`ic0`,
   :func:`amg` preconditioners.
 * :func:`dcdm`: the deep conjugate direction method (network directions, torch loaded lazily),
@@ -33,11 +35,12 @@ from .pde import PDESolution
 from .poisson import solve_poisson
 from .solver_outcomes import ConvergenceError, ConvergenceWarning, SolverStats
 from .solver_registry import SOLVERS, make_solver, register_solver
+from .staggered import divergence, gradient
 from .preconditioners import amg, ic0
 from .deep_conjugate import DCDMInfo, DCDMSolver, dcdm, load_pretrained  # noqa: E402,I001 - after make_solver's methods
 
 __all__ = ["SOLVERS", "AMGSolver", "BoundaryConditions", "CGSolver", "ConvergenceError", "ConvergenceWarning",
            "DCDMInfo", "DCDMSolver", "DiffusionOperator", "DirectSolver", "Grid", "GridOperator", "ICSolver",
            "JacobiSolver", "KrylovInfo", "Laplacian", "LinearSolver", "ObstacleLaplacian", "PDESolution",
-           "SolverStats", "amg", "cg", "dcdm", "ic0", "load_pretrained", "make_solver", "pcg", "register_solver",
-           "solve_poisson"]
+           "SolverStats", "amg", "cg", "dcdm", "divergence", "gradient", "ic0", "load_pretrained", "make_solver", "pcg",
+           "register_solver", "solve_poisson"]

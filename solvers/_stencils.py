@@ -12,6 +12,10 @@ from typing import Any
 
 from sciml.backend import array_namespace
 
+# The weight of a domain face of a (fluid) boundary cell: a Dirichlet face's ghost value sits at distance
+# h/2 from the centre (weight 2); a Neumann face (a wall) carries no flux.  Interior faces weigh 1.
+BOUNDARY_FACE_WEIGHT = {"dirichlet": 2.0, "neumann": 0.0}
+
 
 def _slice(axis: int, dim: int, sl: slice) -> tuple:
     index = [slice(None)] * dim

@@ -21,7 +21,7 @@ from typing import Any
 
 from sciml.backend import namespace_for
 
-from ._stencils import _slice
+from ._stencils import BOUNDARY_FACE_WEIGHT, _slice
 from .grid import Grid
 from .grid_operator import GridOperator
 
@@ -111,7 +111,7 @@ class Laplacian(GridOperator):
         """The diagonal of the 1D operator along ``axis``, times ``h²``."""
         n, (low, high) = self.grid_shape[axis], self.boundary.kinds[axis]
         main = [2.0] * n
-        end = {"dirichlet": 3.0, "neumann": 1.0, "periodic": 2.0}
+        end = {kind: 1.0 + weight for kind, weight in BOUNDARY_FACE_WEIGHT.items()} | {"periodic": 2.0}
         main[0], main[-1] = end[low], end[high]
         return main
 

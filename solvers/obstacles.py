@@ -17,7 +17,7 @@ from typing import Any
 
 from sciml.backend import array_namespace, backend_name
 
-from ._stencils import _diagonal_from_faces, _divergence_form, _sparse_from_faces
+from ._stencils import BOUNDARY_FACE_WEIGHT, _diagonal_from_faces, _divergence_form, _sparse_from_faces
 from ._stencils import _slice as _index
 from .grid import Grid
 from .grid_operator import GridOperator, _read_only
@@ -143,8 +143,8 @@ class ObstacleLaplacian(GridOperator):
         f, d, n = self.fluid, self.ndim, self.grid_shape[axis]
         inner = f[_index(axis, d, slice(0, n - 1))] * f[_index(axis, d, slice(1, n))]
         low, high = self.bc[axis]
-        left = (2.0 if low == "dirichlet" else 0.0) * f[_index(axis, d, slice(0, 1))]
-        right = (2.0 if high == "dirichlet" else 0.0) * f[_index(axis, d, slice(n - 1, n))]
+        left = BOUNDARY_FACE_WEIGHT[low] * f[_index(axis, d, slice(0, 1))]
+        right = BOUNDARY_FACE_WEIGHT[high] * f[_index(axis, d, slice(n - 1, n))]
         return xp.concat([left, inner, right], axis=axis)
 
     def _check_components(self) -> None:
