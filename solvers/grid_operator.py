@@ -207,7 +207,14 @@ class GridOperator(metaclass=_FrozenAfterInit):
 
     @property
     def nullspace_size(self) -> int:
-        """The number ``K`` of closed components (the dimension of the null space)."""
+        """The number ``K`` of closed components (the dimension of the null space).
+
+        Examples
+        --------
+        >>> from solvers import Laplacian
+        >>> Laplacian((4, 4), bc="periodic").nullspace_size, Laplacian((4, 4)).nullspace_size
+        (1, 0)
+        """
         if "nullspace_counts" not in self._cache:
             import numpy as np
 

@@ -57,6 +57,8 @@ class ObstacleLaplacian(GridOperator):
         The ``(low, high)`` kinds per axis.
     solid, fluid : arrays
         Boolean / float masks on the grid (read-only).
+    closed : str
+        As given; with "allow", :attr:`nullspace_components` labels the closed regions.
 
     Raises
     ------
