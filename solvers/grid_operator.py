@@ -185,6 +185,112 @@ class GridOperator(metaclass=_FrozenAfterInit):
         """True when no face is Dirichlet (for a Laplacian: the constants are in the null space)."""
         return self.boundary.singular
 
+    # -- the null space ---------------------------------------------------------------------
+    @property
+    def nullspace_components(self) -> Any:
+        """Labels of the closed components: a read-only numpy int64 array of shape ``grid_shape``,
+        ``k = 1..K`` on the cells of the ``k``-th connected (fluid) component that touches no
+        Dirichlet face, 0 elsewhere.  The null space of the operator is spanned by the indicator
+        vectors of these components (the constants on each).  Computed once per operator.
+
+        Examples
+        --------
+        >>> from solvers import Laplacian
+        >>> int(Laplacian((4, 4), bc="neumann").nullspace_components.max())
+        1
+        >>> int(Laplacian((4, 4), bc={"x": "periodic", "y-": "neumann", "y+": "dirichlet"}).nullspace_size)
+        0
+        """
+        if "nullspace" not in self._cache:
+            self._cache["nullspace"] = _read_only(self._nullspace_labels())
+        return self._cache["nullspace"]
+
+    @property
+    def nullspace_size(self) -> int:
+        """The number ``K`` of closed components (the dimension of the null space).
+
+        Examples
+        --------
+        >>> from solvers import Laplacian
+        >>> Laplacian((4, 4), bc="periodic").nullspace_size, Laplacian((4, 4)).nullspace_size
+        (1, 0)
+        """
+        if "nullspace_counts" not in self._cache:
+            import numpy as np
+
+            counts = np.bincount(self.nullspace_components.ravel())[1:]
+            self._cache["nullspace_counts"] = _read_only(counts)
+        return int(self._cache["nullspace_counts"].size)
+
+    def component_means(self, b: Any) -> Any:
+        """The mean of ``b`` (shape ``grid_shape`` or ``(N,)``, any backend) on each closed
+        component: a numpy float64 array of length :attr:`nullspace_size`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from solvers import Laplacian
+        >>> Laplacian((4, 4), bc="neumann").component_means(np.arange(16.0))
+        array([7.5])
+        """
+        import numpy as np
+
+        from sciml.backend import to_numpy
+
+        xp, v, _ = _grid_function(b, self.size, self.grid_shape)
+        flat = xp.reshape(v, (self.size,))
+        if self.nullspace_size == 0:
+            return np.zeros(0)
+        counts = self._cache["nullspace_counts"]
+        labels = self._nullspace_on(xp)
+        if backend_name(xp) in SPARSE_BACKENDS:
+            sums = xp.bincount(labels, weights=xp.astype(flat, xp.float64), minlength=counts.size + 1)[1:]
+            return to_numpy(sums) / counts
+        sums = [float(xp.sum(xp.where(labels == k, xp.astype(flat, xp.float64), 0.0))) for k in range(1, counts.size + 1)]
+        return np.asarray(sums) / counts
+
+    def project_range(self, b: Any) -> Any:
+        """``b`` projected onto the range of the operator: its mean subtracted on each closed
+        component (:attr:`nullspace_components`), unchanged elsewhere.  The orthogonal projection
+        (the operator is symmetric); ``b`` itself is returned when there is no null space.
+
+        Parameters
+        ----------
+        b : array
+            Shape ``grid_shape`` or ``(N,)``, any array-API backend; the result has its shape,
+            backend and dtype (the means are accumulated in float64).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from solvers import Laplacian
+        >>> A = Laplacian((4, 4), bc="neumann")
+        >>> p = A.project_range(np.arange(16.0).reshape(4, 4))
+        >>> float(abs(p.mean())) < 1e-15, bool(np.allclose(A.matvec(np.ones(16)), 0.0))
+        (True, True)
+        """
+        if self.nullspace_size == 0:
+            return b
+        xp, v, flat = _grid_function(b, self.size, self.grid_shape)
+        means = xp.astype(to_backend(self.component_means(b), backend_name(xp)), v.dtype)
+        padded = xp.concat([xp.zeros((1,), dtype=v.dtype), means])
+        out = xp.reshape(v, (self.size,)) - xp.take(padded, self._nullspace_on(xp))
+        return out if flat else xp.reshape(out, self.grid_shape)
+
+    def _nullspace_on(self, xp) -> Any:
+        """The flat labels on the backend of ``xp`` (cached)."""
+        key = ("nullspace", backend_name(xp))
+        if key not in self._cache:
+            self._cache[key] = to_backend(self.nullspace_components.ravel(), backend_name(xp))
+        return self._cache[key]
+
+    def _nullspace_labels(self) -> Any:
+        """Hook: the labels of :attr:`nullspace_components` (here: the whole grid when no face is
+        Dirichlet, the constants being the null space of a divergence-form operator)."""
+        import numpy as np
+
+        return np.full(self.grid_shape, 1 if self.boundary.singular else 0, dtype=np.int64)
+
     @property
     def solid(self) -> Any:
         """The solid-cell mask, or None for operators without one."""

@@ -45,6 +45,7 @@ class CGSolver(LinearSolver):
                                   array_namespace(self._probe()), check=False)
         kind = self.kind if self.kind is not None else self.preconditioner
         self._precondition, self._description = self._build_preconditioner(kind)
+        self._precondition = self._in_range(self._precondition)
 
     def _probe(self):
         from sciml.backend import namespace_for
@@ -72,7 +73,7 @@ class CGSolver(LinearSolver):
                 if self.matrix is None:
                     raise TypeError(f"preconditioner {kind!r} needs an assembled matrix")
                 if kind == "ic0":
-                    factor = ic0(self.matrix)
+                    factor = ic0(self._pinned_matrix())
                     self._ic0 = factor
                     return factor.matvec, f"IC(0), factor nnz {factor.factor.nnz}"
                 self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, {})
@@ -110,7 +111,10 @@ class JacobiSolver(CGSolver):
 
 class ICSolver(CGSolver):
     """CG preconditioned by IC(0) (``method="pcg-ic0"``, :func:`solvers.ic0`); an update recomputes
-    the factor's values.
+    the factor's values.  On a closed domain the factorised copy has one cell per closed component
+    pinned (its diagonal doubled): IC(0) of the singular matrix itself can break down (a zero last
+    pivot, e.g. on a 1-cell-wide channel), the pinned copy is SPD; the preconditioner is then
+    projected onto the range before and after.
 
     Examples
     --------
@@ -157,7 +161,9 @@ def _hierarchy_line(hierarchy) -> str:
 
 class AMGSolver(CGSolver):
     """CG preconditioned by one V-cycle of a PyAMG smoothed-aggregation hierarchy (``method="amg"``),
-    built once; options go to ``pyamg.smoothed_aggregation_solver``.  An update with the same
+    built once; options go to ``pyamg.smoothed_aggregation_solver``.  On a closed domain the
+    hierarchy is built on the singular matrix itself (PyAMG's coarse solve is a pseudo-inverse) and
+    the V-cycle is projected onto the range before and after.  An update with the same
     pattern keeps the aggregates and recomputes the smoothed prolongators and Galerkin products.
     PyAMG is optional: ``pip install 'sciml[amg]'``.
 
@@ -180,7 +186,7 @@ class AMGSolver(CGSolver):
     def _setup(self) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
         self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, self.options)
-        self._precondition, self._description = _v_cycle(self._hierarchy), _hierarchy_line(self._hierarchy)
+        self._precondition, self._description = self._in_range(_v_cycle(self._hierarchy)), _hierarchy_line(self._hierarchy)
 
     def _update(self, old_matrix) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
@@ -190,14 +196,16 @@ class AMGSolver(CGSolver):
             hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, self.options)
             self._stats.setups += 1
         self._hierarchy = hierarchy
-        self._precondition, self._description = _v_cycle(hierarchy), _hierarchy_line(hierarchy)
+        self._precondition, self._description = self._in_range(_v_cycle(hierarchy)), _hierarchy_line(hierarchy)
 
 
 class DirectSolver(LinearSolver):
     """A sparse LU factorisation (SuperLU: scipy, or cupyx on cupy), computed at set-up and reused by
     every solve (``method="direct"``).  A symmetric matrix is factored with a symmetric ordering and
     diagonal pivots; any other nonsingular matrix with SuperLU's defaults.  ``info.iterations`` is 1;
-    converged when the true residual meets the tolerance.
+    converged when the true residual meets the tolerance.  On a closed domain the factorised copy
+    has one cell per closed component pinned (its diagonal doubled, which makes it nonsingular and
+    still solves ``A x = b`` exactly for the projected ``b``); the mean is removed afterwards.
 
     Examples
     --------
@@ -215,7 +223,7 @@ class DirectSolver(LinearSolver):
     needs_spd = False
 
     def _setup(self) -> None:
-        matrix = self.matrix
+        matrix = self._pinned_matrix()
         if self.backend == "cupy":
             from cupyx.scipy.sparse.linalg import splu
         else:
@@ -227,10 +235,10 @@ class DirectSolver(LinearSolver):
         try:
             self._lu = splu(matrix.tocsc().astype("float64"), **options)
         except RuntimeError as exc:
-            raise ValueError(f"A is singular ({exc}); a closed domain (all faces Neumann) needs null-space "
-                             "handling, which this method does not have yet") from exc
+            raise ValueError(f"A is singular ({exc}); a closed domain is handled when A is a grid operator "
+                             "with a null space (A.nullspace_components) and nullspace='project'") from exc
         self._symmetric = symmetric
-        self._matvec = _as_matvec(matrix, self.n, "A", array_namespace(matrix.data), check=False)
+        self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(matrix.data), check=False)
 
     def _solve_impl(self, b, x0, tolerance):
         xp = array_namespace(b)
@@ -245,7 +253,7 @@ class DirectSolver(LinearSolver):
         return x if x.dtype == b.dtype else xp.astype(x, b.dtype), info
 
     def _preconditioner_apply(self, r):
-        return self._lu.solve(r)
+        return self._in_range(self._lu.solve)(r)
 
     def _describe(self) -> list[str]:
         ordering = "symmetric (MMD on A+Aᵀ, diagonal pivots)" if self._symmetric else "COLAMD, partial pivoting"

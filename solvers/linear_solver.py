@@ -6,7 +6,14 @@ The design follows scipy's ``solve_ivp`` (``METHODS``, the ``OdeSolver`` base): 
 method :meth:`LinearSolver.solve` does the shared work (checks of ``b`` and ``x0`` against ``A``,
 the tolerance, the fallback, the failure policy, :attr:`LinearSolver.stats`) and calls private hooks
 a method implements: ``_setup()`` (once, and again on :meth:`LinearSolver.update`), ``_solve_impl``,
-and optionally ``_update``, ``_preconditioner_apply`` and ``_describe``.  The methods of
+and optionally ``_update``, ``_preconditioner_apply`` and ``_describe``.
+
+Closed domains (an operator with a null space, :attr:`solvers.GridOperator.nullspace_components`)
+are handled here once for every method: :meth:`LinearSolver.solve` projects ``b`` onto the range
+(or, with ``nullspace="raise"``, refuses an incompatible ``b``) before ``_solve_impl`` and removes
+the mean of ``x`` on each closed component after it.  A method that factorises uses
+``_pinned_matrix()`` (one cell per closed component pinned) and a Krylov method wraps its
+preconditioner with ``_in_range`` (projected before and after).  The methods of
 :mod:`solvers.linear_methods` register themselves here; DCDM plugs itself in from
 :mod:`solvers.deep_conjugate` (above this layer), so the registry lives low and knows no method.
 """
@@ -20,11 +27,14 @@ from typing import Any, ClassVar
 
 from sciml.backend import array_namespace, backend_name
 
+from .grid_operator import _sparse_on
 from .krylov import KrylovInfo, _dot, _is_array, _is_sparse
 from .solver_outcomes import CHECKS, ON_FAILURE, ConvergenceError, ConvergenceWarning, SolverStats
 from .solver_registry import _REGISTRY
 
 __all__ = ["LinearSolver"]
+
+NULLSPACE = (None, "project", "raise", "ignore")
 
 
 def _matrix_of(A: Any):
@@ -82,6 +92,10 @@ class LinearSolver:
         Where ``b`` must live: "numpy" or "cupy".
     rtol, atol, maxiter, check, on_failure, fallback, options
         As given to :func:`make_solver`.
+    nullspace : {"project", "raise", "ignore"}
+        The null-space policy (``None`` given means "project"); it acts only when ``A`` has a null
+        space (``A.nullspace_size > 0``: a closed domain, all faces Neumann/periodic or a fluid
+        region with no open face).
 
     Examples
     --------
@@ -100,7 +114,7 @@ class LinearSolver:
 
     def __init__(self, A: Any, *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
                  preconditioner: Any = None, check: str = "once", on_failure: str = "raise",
-                 fallback: str | None = None, **options: Any):
+                 fallback: str | None = None, nullspace: str | None = None, **options: Any):
         if not (isinstance(rtol, (int, float)) and isinstance(atol, (int, float)) and rtol >= 0 and atol >= 0
                 and math.isfinite(rtol) and math.isfinite(atol)):
             raise ValueError(f"rtol and atol must be finite and >= 0, got rtol={rtol!r}, atol={atol!r}")
@@ -116,6 +130,9 @@ class LinearSolver:
             raise ValueError(f"fallback must be None or one of {sorted(_REGISTRY)}, got {fallback!r}")
         if fallback == self.method:
             raise ValueError(f"fallback must differ from the method ({self.method!r})")
+        if nullspace not in NULLSPACE:
+            raise ValueError(f"nullspace must be one of {NULLSPACE}, got {nullspace!r}")
+        self.nullspace = "project" if nullspace is None else nullspace
         self.rtol, self.atol = float(rtol), float(atol)
         self.maxiter = None if maxiter is None else int(maxiter)
         self.preconditioner = preconditioner
@@ -156,6 +173,8 @@ class LinearSolver:
         if self.check == "once" and matrix is not None:
             self._check_matrix(matrix)
         self.A, self.matrix, self.backend, self.n, self.dtype = A, matrix, backend, int(shape[0]), dtype
+        closed = int(getattr(A, "nullspace_size", 0) or 0) > 0 and self.nullspace != "ignore"
+        self._closed, self._pinned = (A if closed else None), None
         self.grid_shape = tuple(A.grid_shape) if hasattr(A, "grid_shape") else None
 
     def _check_matrix(self, matrix) -> None:
@@ -216,13 +235,18 @@ class LinearSolver:
         Returns
         -------
         x : array
+            On a closed domain (``A`` with a null space, ``nullspace="project"`` or ``"raise"``):
+            the solution of ``A x = P b`` (``P`` the projection onto the range, ``A.project_range``)
+            with mean zero on each closed component; ``info`` measures the residual against ``P b``.
         info : KrylovInfo
             ``info.reason`` says why it stopped; ``info.method`` which method produced ``x``.
 
         Raises
         ------
         ValueError, TypeError
-            ``b`` or ``x0`` of the wrong shape, dtype or backend, or with NaN/inf (named).
+            ``b`` or ``x0`` of the wrong shape, dtype or backend, or with NaN/inf (named); with
+            ``nullspace="raise"``, a ``b`` whose mean on a closed component is beyond round-off
+            (the message names the component, a cell of it, and the size of the incompatible part).
         ConvergenceError
             No convergence (after the fallback) with ``on_failure="raise"``.
 
@@ -242,6 +266,10 @@ class LinearSolver:
         b_work = b_flat if b_flat.dtype == work else xp.astype(b_flat, work)
         if x0_flat is not None:
             x0_flat = xp.astype(x0_flat, work, copy=True)
+        if self._closed is not None:
+            if self.nullspace == "raise":
+                self._check_compatible(b_work, b.dtype)
+            b_work = self._closed.project_range(b_work)
         x, info = self._solve_flat(xp, b_work, x0_flat)
         if not info.converged and self.fallback is not None:
             first = info
@@ -250,6 +278,8 @@ class LinearSolver:
             info.failed_attempt = first
             self._stats.fallbacks += 1
             self._stats.iterations += first.iterations
+        if self._closed is not None:
+            x = self._closed.project_range(x)
         stats = self._stats
         stats.solves += 1
         stats.last_iterations = info.iterations + (info.failed_attempt.iterations if info.failed_attempt else 0)
@@ -264,6 +294,57 @@ class LinearSolver:
             if self.on_failure == "warn":
                 warnings.warn(message, ConvergenceWarning, stacklevel=2)
         return x, info
+
+    # -- closed domains ----------------------------------------------------------------------
+    def _check_compatible(self, b, dtype) -> None:
+        """Raise ValueError when ``b`` has a part in the null space beyond round-off: on a closed
+        component ``k`` of ``n_k`` cells, ``|mean_k(b)| sqrt(n_k) > max(1e-10, 100 eps) ||b||``
+        (``eps`` of the dtype of ``b``)."""
+        import numpy as np
+
+        xp = array_namespace(b)
+        norm = math.sqrt(_dot(xp, b, b))
+        tolerance = max(1e-10, 100 * float(np.finfo(np.dtype(str(dtype).rsplit(".", 1)[-1])).eps)) * norm
+        counts = np.bincount(self._closed.nullspace_components.ravel())[1:]
+        parts = np.abs(self._closed.component_means(b)) * np.sqrt(counts)
+        worst = int(np.argmax(parts))
+        if parts[worst] > tolerance:
+            cell = tuple(int(i) for i in np.argwhere(self._closed.nullspace_components == worst + 1)[0])
+            raise ValueError(f"b is incompatible with the null space of A (nullspace='raise'): on closed component "
+                             f"{worst + 1} of {counts.size} ({counts[worst]} cells, containing cell {cell}) b has mean "
+                             f"{parts[worst] / math.sqrt(counts[worst]):.3e}, an incompatible part of norm "
+                             f"{parts[worst]:.3e} > {tolerance:.3e} (= {tolerance / norm:.1e} ||b||); "
+                             "nullspace='project' removes it")
+
+    def _pinned_matrix(self):
+        """The matrix to factorise: ``self.matrix``, or on a closed domain its copy with the diagonal
+        doubled at one cell per closed component (the first in flat order).  That copy is
+        nonsingular (SPD for a symmetric ``A``), and for a compatible ``b`` its solution solves
+        ``A x = b`` exactly: summing its equations over component ``k`` gives ``A_ii x_i = 0`` at the
+        pinned cell ``i``."""
+        if self._closed is None or self.matrix is None:
+            return self.matrix
+        if self._pinned is None:
+            import numpy as np
+            import scipy.sparse as sp
+
+            from sciml.backend import to_numpy
+
+            labels = self._closed.nullspace_components.ravel()
+            values, first = np.unique(labels, return_index=True)
+            cells = first[values > 0]
+            diagonal = to_numpy(self.matrix.diagonal())[cells]
+            shift = sp.csr_matrix((diagonal, (cells, cells)), shape=(self.n, self.n), dtype=self.matrix.dtype)
+            self._pinned = (self.matrix + _sparse_on(shift, self.backend, "csr")).tocsr()
+        return self._pinned
+
+    def _in_range(self, apply):
+        """``apply`` (a preconditioner, or None) projected onto the range before and after (the
+        identity wrapper without a null space), so that search directions stay in the range."""
+        if self._closed is None or apply is None:
+            return apply
+        project = self._closed.project_range
+        return lambda r: project(apply(project(r)))
 
     def _work_dtype(self, dtype):
         import numpy as np
@@ -287,7 +368,7 @@ class LinearSolver:
     def _fallback(self) -> LinearSolver:
         if self._fallback_solver is None:
             self._fallback_solver = _REGISTRY[self.fallback](self.A, rtol=self.rtol, atol=self.atol, check="never",
-                                                             on_failure="ignore")
+                                                             on_failure="ignore", nullspace=self.nullspace)
         return self._fallback_solver
 
     def update(self, A_new: Any, *, allow_new_pattern: bool = False) -> LinearSolver:

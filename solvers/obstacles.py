@@ -6,7 +6,8 @@ the domain is a wall (``"neumann"``) or open (``"dirichlet"``, pressure 0 throug
 as in :class:`solvers.Laplacian`).  Solid cells are kept as identity rows (vectors live on the
 full grid, solid entries zero) or removed (:meth:`ObstacleLaplacian.to_sparse` with
 ``solid_rows="remove"``).  A fluid region with no open face is pure Neumann and singular: the
-constructor names it and refuses.
+constructor names it and refuses, or with ``closed="allow"`` records it as a null-space component
+(:attr:`~solvers.GridOperator.nullspace_components`, which :func:`solvers.make_solver` projects out).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ class ObstacleLaplacian(GridOperator):
     grid : Grid, optional
         The grid instead of ``domain`` (its shape must be the mask's).
     dtype : {"float64", "float32"}
+    closed : {"refuse", "allow"}
+        What to do with a fluid region that touches no open face (a closed region: pure Neumann,
+        the constants on it are a null space).  "refuse" (default): raise ValueError naming it;
+        "allow": keep it, labelled in :attr:`nullspace_components` (``singular`` is then True and
+        :meth:`project_range` removes the region's mean from a right-hand side).
 
     Attributes
     ----------
@@ -51,11 +57,14 @@ class ObstacleLaplacian(GridOperator):
         The ``(low, high)`` kinds per axis.
     solid, fluid : arrays
         Boolean / float masks on the grid (read-only).
+    closed : str
+        As given; with "allow", :attr:`nullspace_components` labels the closed regions.
 
     Raises
     ------
     ValueError
-        A fluid region without an open (Dirichlet) face: the system is singular.
+        A fluid region without an open (Dirichlet) face (the system is singular) with
+        ``closed="refuse"``.
 
     Examples
     --------
@@ -74,12 +83,17 @@ class ObstacleLaplacian(GridOperator):
     AttributeError: ObstacleLaplacian is immutable (cannot set 'solid'): build a new operator, e.g. A.with_solid(mask)
     >>> A.with_solid(np.zeros((4, 4), dtype=bool)).n_solid
     0
+    >>> closed = ObstacleLaplacian(solid, bc="neumann", closed="allow")   # a closed box around the block
+    >>> closed.singular, closed.nullspace_size, bool(np.allclose(closed.matvec(~solid * 1.0), 0.0))
+    (True, 1, True)
     """
 
     _rebuild_hint = "A.with_solid(mask)"
 
     def __init__(self, solid: Any, *, bc: Any = "dirichlet", domain: Sequence[tuple[float, float]] | None = None,
-                 grid: Grid | None = None, dtype: Any = "float64"):
+                 grid: Grid | None = None, dtype: Any = "float64", closed: str = "refuse"):
+        if closed not in ("refuse", "allow"):
+            raise ValueError(f"closed must be 'refuse' or 'allow', got {closed!r}")
         xp = array_namespace(solid)
         solid = xp.asarray(solid, copy=True)
         if solid.dtype != xp.bool:
@@ -103,6 +117,7 @@ class ObstacleLaplacian(GridOperator):
         if not bool(xp.any(~solid)):
             raise ValueError("every cell is solid: there is no fluid to solve for")
         self._face_weights = [_read_only(self._face_coefficients(axis)) for axis in range(self.ndim)]
+        self.closed = closed
         self._check_components()
 
     @property
@@ -119,11 +134,16 @@ class ObstacleLaplacian(GridOperator):
     def backend(self) -> str:
         return backend_name(self._solid)
 
+    @property
+    def singular(self) -> bool:
+        """True when a fluid region touches no open face (only possible with ``closed="allow"``)."""
+        return self.nullspace_size > 0
+
     def __repr__(self) -> str:
         return f"ObstacleLaplacian(shape={self.grid_shape}, solid cells={int(self.n_solid)}, bc={self.bc})"
 
     def _replace(self, **changes: Any) -> ObstacleLaplacian:
-        arguments = {"bc": self.boundary, "dtype": self.dtype, **changes}
+        arguments = {"bc": self.boundary, "dtype": self.dtype, "closed": self.closed, **changes}
         solid = arguments.pop("solid", self._solid)
         return ObstacleLaplacian(solid, grid=self.grid, **arguments)
 
@@ -164,11 +184,16 @@ class ObstacleLaplacian(GridOperator):
                 open_cells[_index(axis, self.ndim, slice(n - 1, n))] = True
         touching = set(np.unique(labels[open_cells & fluid]).tolist()) - {0}
         closed = [k for k in range(1, count + 1) if k not in touching]
-        if closed:
+        if closed and self.closed == "refuse":
             first = [tuple(int(i) for i in np.argwhere(labels == k)[0]) for k in closed[:3]]
             raise ValueError(f"{len(closed)} of {count} fluid region(s) touch no open (Dirichlet) face, so the "
                              f"system is singular (pure Neumann); e.g. the region containing cell(s) {first}. "
-                             "Open a domain face (bc='dirichlet' on a side) or fill the enclosed region with solid.")
+                             "Open a domain face (bc='dirichlet' on a side), fill the enclosed region with solid, "
+                             "or pass closed='allow' to keep it as a null space (make_solver projects it out).")
+        # the closed regions, renumbered 1..K in the order of their first cell (the null space)
+        renumber = np.zeros(count + 1, dtype=np.int64)
+        renumber[closed] = np.arange(1, len(closed) + 1)
+        self._cache["nullspace"] = _read_only(renumber[labels])
 
     # -- hooks -----------------------------------------------------------------------------
     def _apply(self, v: Any, xp) -> Any:

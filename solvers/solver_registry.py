@@ -57,7 +57,7 @@ def register_solver(name: str, cls: type["LinearSolver"], *, replace: bool = Fal
 
 def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
                 preconditioner: Any = None, check: str = "once", on_failure: str = "raise",
-                fallback: str | None = None, **method_options: Any) -> "LinearSolver":
+                fallback: str | None = None, nullspace: str | None = None, **method_options: Any) -> "LinearSolver":
     """A solver object for ``A x = b``, set up once and used for many right-hand sides.
 
     Parameters
@@ -84,6 +84,14 @@ def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float =
     fallback : str, optional
         A method to retry a failed solve with, once (e.g. "direct"), set up when first needed;
         recorded in ``info.method``, ``info.failed_attempt`` and ``stats.fallbacks``.
+    nullspace : {None, "project", "raise", "ignore"}
+        For an operator with a null space (``A.nullspace_size > 0``: a closed domain, e.g.
+        :class:`solvers.ObstacleLaplacian` with ``closed="allow"`` or a :class:`solvers.Laplacian`
+        with no Dirichlet face): "project" (also None, the default) solves ``A x = P b`` with ``P b``
+        the projection onto the range (``A.project_range``) and returns ``x`` with mean zero on each
+        closed component; "raise" does the same but first raises ValueError when ``b`` has a mean on
+        a closed component beyond round-off; "ignore" solves as given.  No effect on an operator
+        without a null space.
     **method_options
         Options of the method (e.g. ``model=`` for "dcdm", PyAMG options for "amg").
 
@@ -109,8 +117,12 @@ def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float =
     ...     x, info = solver.solve(np.full((32, 32), float(step + 1)))
     >>> info.reason, x.shape, solver.stats.setups, solver.stats.solves
     ('converged', (32, 32), 1, 3)
+    >>> closed = make_solver(Laplacian((32, 32), bc="neumann"), "direct")   # a closed box: singular A
+    >>> x, info = closed.solve(np.ones((32, 32)) + np.arange(32.0))          # b projected onto the range
+    >>> info.reason, abs(float(x.mean())) < 1e-12
+    ('converged', True)
     """
     if method not in _REGISTRY:
         raise ValueError(f"method must be one of {sorted(_REGISTRY)}, got {method!r}")
     return _REGISTRY[method](A, rtol=rtol, atol=atol, maxiter=maxiter, preconditioner=preconditioner, check=check,
-                             on_failure=on_failure, fallback=fallback, **method_options)
+                             on_failure=on_failure, fallback=fallback, nullspace=nullspace, **method_options)
