@@ -180,7 +180,6 @@ class Laplacian(GridOperator):
         """
         backend = self.backend if backend is None else backend
         xp = namespace_for(backend)
-        d = self.ndim
         total = xp.zeros(self.grid_shape, dtype=xp.float64)
         for axis, (n, h, kinds) in enumerate(zip(self.grid_shape, self.spacing, self.boundary.kinds)):
             face_shape = list(self.grid_shape)

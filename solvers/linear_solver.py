@@ -27,45 +27,15 @@ from typing import Any, ClassVar
 
 from sciml.backend import array_namespace, backend_name
 
-from .grid_operator import _sparse_on
-from .krylov import KrylovInfo, _dot, _is_array, _is_sparse
+from .krylov import KrylovInfo, _dot
+from .matrix_forms import matrix_of, same_pattern
+from .nullspace import check_compatible, in_range, pinned_matrix
 from .solver_outcomes import CHECKS, ON_FAILURE, ConvergenceError, ConvergenceWarning, SolverStats
 from .solver_registry import _REGISTRY
 
 __all__ = ["LinearSolver"]
 
 NULLSPACE = (None, "project", "raise", "ignore")
-
-
-def _matrix_of(A: Any):
-    """``(matrix or None, backend)``: the assembled CSR matrix of ``A`` where there is one."""
-    if hasattr(A, "to_sparse") and hasattr(A, "grid_shape"):
-        backend = getattr(A, "backend", "numpy")
-        return A.to_sparse(backend=backend), backend
-    if _is_sparse(A):
-        backend = "cupy" if type(A).__module__.startswith("cupyx") else "numpy"
-        return (A if A.format == "csr" else A.tocsr()), backend
-    if _is_array(A):
-        backend = backend_name(A)
-        if backend == "numpy":
-            import scipy.sparse as sp
-
-            return sp.csr_matrix(A), backend
-        if backend == "cupy":
-            from sciml.backend import namespace_for, scipy_like
-
-            return scipy_like(namespace_for("cupy")).sparse.csr_matrix(A), backend
-        raise TypeError(f"A is a dense {backend} array: give a numpy/cupy array, a sparse matrix or an operator")
-    return None, getattr(A, "backend", "numpy")
-
-
-def _same_pattern(old, new) -> bool:
-    if old.shape != new.shape or old.nnz != new.nnz:
-        return False
-    xp = array_namespace(old.indptr)
-    old.sort_indices()
-    new.sort_indices()
-    return bool(xp.all(old.indptr == new.indptr)) and bool(xp.all(old.indices == new.indices))
 
 
 class LinearSolver:
@@ -152,7 +122,7 @@ class LinearSolver:
         """Resolve ``A`` (matrix, backend, size, dtype) and check it (``check="once"``)."""
         import numpy as np
 
-        matrix, backend = _matrix_of(A)
+        matrix, backend = matrix_of(A)
         shape = tuple(getattr(A, "shape", ()) if matrix is None else matrix.shape)
         if len(shape) != 2 or shape[0] != shape[1]:
             raise ValueError(f"A must be a square operator, got shape {shape}")
@@ -297,54 +267,20 @@ class LinearSolver:
 
     # -- closed domains ----------------------------------------------------------------------
     def _check_compatible(self, b, dtype) -> None:
-        """Raise ValueError when ``b`` has a part in the null space beyond round-off: on a closed
-        component ``k`` of ``n_k`` cells, ``|mean_k(b)| sqrt(n_k) > max(1e-10, 100 eps) ||b||``
-        (``eps`` of the dtype of ``b``)."""
-        import numpy as np
-
-        xp = array_namespace(b)
-        norm = math.sqrt(_dot(xp, b, b))
-        tolerance = max(1e-10, 100 * float(np.finfo(np.dtype(str(dtype).rsplit(".", 1)[-1])).eps)) * norm
-        counts = np.bincount(self._closed.nullspace_components.ravel())[1:]
-        parts = np.abs(self._closed.component_means(b)) * np.sqrt(counts)
-        worst = int(np.argmax(parts))
-        if parts[worst] > tolerance:
-            cell = tuple(int(i) for i in np.argwhere(self._closed.nullspace_components == worst + 1)[0])
-            raise ValueError(f"b is incompatible with the null space of A (nullspace='raise'): on closed component "
-                             f"{worst + 1} of {counts.size} ({counts[worst]} cells, containing cell {cell}) b has mean "
-                             f"{parts[worst] / math.sqrt(counts[worst]):.3e}, an incompatible part of norm "
-                             f"{parts[worst]:.3e} > {tolerance:.3e} (= {tolerance / norm:.1e} ||b||); "
-                             "nullspace='project' removes it")
+        check_compatible(self._closed, b, dtype)
 
     def _pinned_matrix(self):
-        """The matrix to factorise: ``self.matrix``, or on a closed domain its copy with the diagonal
-        doubled at one cell per closed component (the first in flat order).  That copy is
-        nonsingular (SPD for a symmetric ``A``), and for a compatible ``b`` its solution solves
-        ``A x = b`` exactly: summing its equations over component ``k`` gives ``A_ii x_i = 0`` at the
-        pinned cell ``i``."""
+        """``self.matrix``, or on a closed domain its copy with one cell per closed component pinned
+        (:func:`solvers.nullspace.pinned_matrix`), built once."""
         if self._closed is None or self.matrix is None:
             return self.matrix
         if self._pinned is None:
-            import numpy as np
-            import scipy.sparse as sp
-
-            from sciml.backend import to_numpy
-
-            labels = self._closed.nullspace_components.ravel()
-            values, first = np.unique(labels, return_index=True)
-            cells = first[values > 0]
-            diagonal = to_numpy(self.matrix.diagonal())[cells]
-            shift = sp.csr_matrix((diagonal, (cells, cells)), shape=(self.n, self.n), dtype=self.matrix.dtype)
-            self._pinned = (self.matrix + _sparse_on(shift, self.backend, "csr")).tocsr()
+            self._pinned = pinned_matrix(self.matrix, self._closed, self.backend)
         return self._pinned
 
     def _in_range(self, apply):
-        """``apply`` (a preconditioner, or None) projected onto the range before and after (the
-        identity wrapper without a null space), so that search directions stay in the range."""
-        if self._closed is None or apply is None:
-            return apply
-        project = self._closed.project_range
-        return lambda r: project(apply(project(r)))
+        """``apply`` projected onto the range before and after (unchanged without a null space)."""
+        return in_range(self._closed, apply)
 
     def _work_dtype(self, dtype):
         import numpy as np
@@ -405,7 +341,7 @@ class LinearSolver:
             if self.n != (old_matrix.shape[0] if old_matrix is not None else saved["n"]):
                 raise ValueError(f"A_new has shape {(self.n, self.n)} but the solver's A has {(saved['n'], saved['n'])}")
             new_pattern = (old_matrix is not None and self.matrix is not None
-                           and not _same_pattern(old_matrix, self.matrix))
+                           and not same_pattern(old_matrix, self.matrix))
             if new_pattern and not allow_new_pattern:
                 raise ValueError("A_new has a different sparsity pattern from A; pass allow_new_pattern=True for a "
                                  "full set-up")

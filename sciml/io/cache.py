@@ -15,7 +15,6 @@ import hashlib
 import inspect
 import json
 import logging
-import numbers
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
