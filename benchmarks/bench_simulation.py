@@ -93,7 +93,7 @@ def main() -> None:
                     scipy_part = (f"{1e3 * r['scipy_time']:.2f} | {r['scipy_iterations']:.0f} | "
                                   f"{r['time'] / r['scipy_time']:.2f}")
                 print(f"| {scenario} | {n}² | {method} | {1e3 * r['time']:.2f} | {r['iterations']:.0f} | "
-                      f"{r['divergence']:.1e} | {mean} | {scipy_part} |", flush=True)
+                      f"{r['divergence']:.3e} | {mean} | {scipy_part} |", flush=True)
 
 
 if __name__ == "__main__":

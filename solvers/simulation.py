@@ -74,7 +74,9 @@ class SmokeSimulation:
     dt : float, optional
         Time step (default: a CFL number 0.5 at speed ``max(inflow_speed, 1)``).
     inflow_speed : float
-        Inflow velocity of the tunnel (also its initial velocity); the buoyancy scale of the box.
+        Inflow velocity of the tunnel (also its initial velocity).
+    buoyancy : float
+        Upward acceleration per unit density in the closed box.
     seed : int
         Seed of the random perturbation of the smoke source.
     **solver_options
@@ -114,14 +116,15 @@ class SmokeSimulation:
     """
 
     def __init__(self, solid: Any, *, scenario: str = "closed", method: str = "cg", rtol: float = 1e-6,
-                 dt: float | None = None, inflow_speed: float = 1.0, seed: int = 0, **solver_options: Any):
+                 dt: float | None = None, inflow_speed: float = 1.0, buoyancy: float = 10.0, seed: int = 0,
+                 **solver_options: Any):
         if scenario not in SCENARIOS:
             raise ValueError(f"scenario must be one of {sorted(SCENARIOS)}, got {scenario!r}")
         self.scenario = scenario
         solid = self._check_solid(solid, None)
         self.shape = solid.shape
         self.h = (1.0 / self.shape[0], 1.0 / self.shape[1])
-        self.inflow_speed = float(inflow_speed)
+        self.inflow_speed, self.buoyancy = float(inflow_speed), float(buoyancy)
         self.dt = 0.5 * min(self.h) / max(abs(self.inflow_speed), 1.0) if dt is None else float(dt)
         if not self.dt > 0:
             raise ValueError(f"dt must be > 0, got {dt!r}")
@@ -193,7 +196,7 @@ class SmokeSimulation:
         self.density = np.maximum(density, self._source)
         if self.scenario == "closed":   # buoyancy: smoke rises (+y), density averaged to the y-faces
             padded = np.pad(self.density, ((0, 0), (1, 1)))
-            uy = uy + self.dt * self.inflow_speed * 0.5 * (padded[:, 1:] + padded[:, :-1])
+            uy = uy + self.dt * self.buoyancy * 0.5 * (padded[:, 1:] + padded[:, :-1])
         self.u = (ux, uy)
         self._apply_walls()
         return self._project()
