@@ -7,7 +7,7 @@ per-step solve time and iterations, the worst relative divergence after the proj
 <= 1e-6) and the worst ``|mean p|`` on the closed box's fluid (target <= 1e-12).  For "cg", the same
 right-hand sides (projected onto the range on the closed box, as make_solver does) are solved again
 by ``scipy.sparse.linalg.cg`` on the same CSR matrix: median time and iterations, and the ratio.
-Prints a markdown table.  Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_simulation.py`` (~1 min).
+Prints a markdown table.  Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_simulation.py`` (~2 min; ``--large --steps 10`` adds 256², ~3 min).
 """
 
 from __future__ import annotations
