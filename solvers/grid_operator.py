@@ -182,8 +182,9 @@ class GridOperator(metaclass=_FrozenAfterInit):
 
     @property
     def singular(self) -> bool:
-        """True when no face is Dirichlet (for a Laplacian: the constants are in the null space)."""
-        return self.boundary.singular
+        """True when the operator has a null space (:attr:`nullspace_size` > 0): no Dirichlet face for
+        a Laplacian, a closed fluid region for an obstacle operator."""
+        return self.nullspace_size > 0
 
     # -- the null space ---------------------------------------------------------------------
     @property

@@ -58,9 +58,13 @@ def pinned_matrix(matrix: Any, operator: Any, backend: str) -> Any:
 
 
 def in_range(operator: Any, apply: Callable | None) -> Callable | None:
-    """``apply`` (a preconditioner, or None) projected onto the range before and after (the
-    identity wrapper without a null space), so that search directions stay in the range."""
+    """``apply`` (a preconditioner, or None) with its output projected onto the range (the identity
+    wrapper without a null space), so that search directions stay in the range.
+
+    The input needs no projection: the solvers project ``b``, so every residual ``b - A x`` is in the
+    range already, and on the range ``P M = P M P`` is symmetric when ``M`` is.  One projection per
+    application, not two: this wrapper sits on the Krylov loop's hot path."""
     if operator is None or apply is None:
         return apply
     project = operator.project_range
-    return lambda r: project(apply(project(r)))
+    return lambda r: project(apply(r))

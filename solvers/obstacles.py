@@ -134,11 +134,6 @@ class ObstacleLaplacian(GridOperator):
     def backend(self) -> str:
         return backend_name(self._solid)
 
-    @property
-    def singular(self) -> bool:
-        """True when a fluid region touches no open face (only possible with ``closed="allow"``)."""
-        return self.nullspace_size > 0
-
     def __repr__(self) -> str:
         return f"ObstacleLaplacian(shape={self.grid_shape}, solid cells={int(self.n_solid)}, bc={self.bc})"
 
