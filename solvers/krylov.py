@@ -282,6 +282,16 @@ def _finite(value: float) -> bool:
     return math.isfinite(value)
 
 
+def _stop_reason(rho: float) -> str:
+    """The reason CG must stop at ``rho = rᵀ M r`` ("nan", "breakdown"), or "" to go on; a negative
+    ``rho`` means ``M`` is not positive definite (an error, not a stop)."""
+    if not _finite(rho):
+        return "nan"
+    if rho < 0:
+        raise ValueError("M is not positive definite (rᵀMr <= 0)")
+    return "breakdown" if rho == 0 else ""
+
+
 def _true_residual(xp, matvec, b, x) -> tuple[Any, float]:
     """``b - A x`` and its norm, accumulated in float64 whatever the working dtype."""
     x64 = x if x.dtype == xp.float64 else xp.astype(x, xp.float64)
@@ -319,13 +329,8 @@ def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, 
     while not reason:
         z = precondition(r) if precondition else r
         rho = _dot(xp, r, z) if precondition else residuals[-1] ** 2
-        if not _finite(rho):
-            reason = "nan"
-            break
-        if rho < 0:
-            raise ValueError("M is not positive definite (rᵀMr <= 0)")
-        if rho == 0:
-            reason = "breakdown"
+        reason = _stop_reason(rho)
+        if reason:
             break
         p = xp.asarray(z, copy=True)
         reached = False
@@ -356,13 +361,8 @@ def _cg_iterate(xp, matvec, precondition, b, x, *, x_given: bool, maxiter: int, 
                 break
             z = precondition(r) if precondition else r
             rho_next = _dot(xp, r, z) if precondition else rr
-            if not _finite(rho_next):
-                reason = "nan"
-                break
-            if rho_next < 0:
-                raise ValueError("M is not positive definite (rᵀMr <= 0)")
-            if rho_next == 0:
-                reason = "breakdown"
+            reason = _stop_reason(rho_next)
+            if reason:
                 break
             p *= rho_next / rho
             p += z
