@@ -32,7 +32,7 @@ __all__ = ["TuckerTensor", "epsilon_rank", "hooi", "hosvd", "mode_product", "rho
 
 @dataclass
 class TuckerTensor:
-    """``T = core ×_1 U_1 ×_2 U_2 ... ×_d U_d`` with factor ``U_k`` of shape ``(n_k, r_k)``.
+    """``T = core ×_1 U_1 ×_2 U_2 ⋯ ×_d U_d`` with factor ``U_k`` of shape ``(n_k, r_k)``.
 
     Attributes
     ----------
@@ -218,7 +218,7 @@ def hooi(tensor: Any, rank: int | Sequence[int], *, n_iter: int = 20, tol: float
 
 def rhosvd(factors: Sequence[Any], weights: Any | None = None, *, tol: float | None = None,
            rank: int | Sequence[int] | None = None) -> TuckerTensor:
-    """Reduced HOSVD: Tucker form of a CP tensor ``Σ_r λ_r a¹_r ∘ ... ∘ aᵈ_r`` without forming it.
+    """Reduced HOSVD: Tucker form of a CP tensor ``Σ_r λ_r a¹_r ∘ ⋯ ∘ aᵈ_r`` without forming it.
 
     Each factor ``A_k`` (shape ``(n_k, R)``) is column-normalised (norms into ``λ``), its
     thin SVD ``A_k = V_k S_k W_kᵀ`` truncated (ε-rule with ``tol / d`` relative to the
