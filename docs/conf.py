@@ -49,6 +49,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_nb",
+    "_checks",
 ]
 if importlib.util.find_spec("sphinx_copybutton") is not None:  # optional nicety
     extensions.append("sphinx_copybutton")
