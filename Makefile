@@ -29,7 +29,7 @@ test: $(STAMP) docs-deps
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --nbmake --doctest-modules tests notebooks sciml solvers tensor_formats validation $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache
+	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache docs/_build docs/api/generated
 
 # The documentation site (docs/). `make docs`: every notebook executed, every warning an error.
 # `make docs-fast` (what tests/test_docs.py builds): only the cheap notebooks executed.

@@ -11,6 +11,7 @@ here; the notebooks of ``../notebooks`` are copied into ``gallery/``.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -24,7 +25,17 @@ sys.path.insert(0, str(ROOT))
 # A missing docs dependency stops the build with the extra to install, not a bare ImportError.
 _REQUIRED = {"sphinx": "sphinx", "pydata_sphinx_theme": "pydata-sphinx-theme", "numpydoc": "numpydoc",
              "myst_nb": "myst-nb"}
-_missing = [dist for module, dist in _REQUIRED.items() if importlib.util.find_spec(module) is None]
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+_missing = [dist for module, dist in _REQUIRED.items() if not _importable(module)]
 if _missing:
     raise ImportError(f"the documentation build needs {', '.join(_missing)}, which the docs extra installs: "
                       "pip install -e '.[docs]' (or `make install`)")
@@ -122,7 +133,7 @@ if _EXECUTE not in ("all", "fast", "off"):
 # The notebooks that take seconds, executed even by the fast build so its gallery has plots.
 FAST_NOTEBOOKS = ("01_validation", "04_chebyshev_tucker", "07_simulation_coupling")
 nb_execution_mode = "off" if _EXECUTE == "off" else "cache"
-nb_execution_cache_path = str(HERE / "_build" / ".jupyter_cache")
+nb_execution_cache_path = os.environ.get("SCIML_DOCS_CACHE", str(HERE / "_build" / ".jupyter_cache"))
 nb_execution_excludepatterns = ([] if _EXECUTE == "all" else
                                 [f"gallery/{p.stem}.ipynb" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
                                  if p.stem not in FAST_NOTEBOOKS])
