@@ -72,7 +72,15 @@ def chebyshev_points(m: int, domain: Sequence[float] = (-1.0, 1.0), *, backend: 
 
 
 def map_to_reference(x: Any, domain: Sequence[float]):
-    """Map points of ``[a, b]`` to ``[-1, 1]``."""
+    """Map points of ``[a, b]`` to ``[-1, 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import map_to_reference
+    >>> map_to_reference(np.array([0.0, 1.0, 2.0]), (0.0, 2.0))
+    array([-1.,  0.,  1.])
+    """
     a, b = _check_interval(domain)
     return (2.0 * x - (a + b)) / (b - a)
 
@@ -108,6 +116,14 @@ def values_to_coefficients(values: Any, axis: int = 0):
 
     ``c = DCT-I(y) / n`` with the first and last coefficient halved; the factor
     ``(-1)^k`` accounts for the ascending order of the points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import chebyshev_points, values_to_coefficients
+    >>> x = chebyshev_points(5)
+    >>> np.round(values_to_coefficients(2 * x**2 - 1), 12) + 0.0     # T_2
+    array([0., 0., 1., 0., 0.])
     """
     xp = array_namespace(values)
     m = values.shape[axis]
@@ -122,7 +138,15 @@ def values_to_coefficients(values: Any, axis: int = 0):
 
 
 def coefficients_to_values(coefficients: Any, axis: int = 0):
-    """Values at the (ascending) Chebyshev points from coefficients along ``axis``."""
+    """Values at the (ascending) Chebyshev points from coefficients along ``axis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import coefficients_to_values
+    >>> np.round(coefficients_to_values(np.array([0.0, 1.0, 0.0])), 12) + 0.0   # T_1 at -1, 0, 1
+    array([-1.,  0.,  1.])
+    """
     xp = array_namespace(coefficients)
     m = coefficients.shape[axis]
     if m < 2:
@@ -140,6 +164,13 @@ def vandermonde(t: Any, m: int, *, transpose: bool = False):
 
     With ``transpose=True`` the ``(m, len(t))`` matrix, which the three-term recurrence
     fills row by row in contiguous memory (several times faster for many points).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import vandermonde
+    >>> vandermonde(np.array([0.5]), 4)                     # T_0..T_3 at 0.5
+    array([[ 1. ,  0.5, -0.5, -1. ]])
     """
     xp = array_namespace(t)
     t = xp.reshape(t, (-1,))
@@ -158,6 +189,13 @@ def evaluate(coefficients: Any, x: Any, domain: Sequence[float] = (-1.0, 1.0)):
 
     ``coefficients`` has the polynomial index on axis 0; trailing axes are evaluated
     together (the result has shape ``x.shape + coefficients.shape[1:]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import evaluate
+    >>> evaluate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.5]))   # 1 + 2x + 3(2x² - 1)
+    array([-2. ,  0.5])
     """
     xp = array_namespace(coefficients, x)
     t = map_to_reference(x, domain)
@@ -173,6 +211,13 @@ def differentiate(coefficients: Any, axis: int = 0, *, domain: Sequence[float] =
 
     Uses ``c'_{k-1} = c'_{k+1} + 2k c_k`` (``c'_0`` halved) and the chain-rule factor
     ``2 / (b - a)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import differentiate
+    >>> differentiate(np.array([0.0, 0.0, 1.0]))            # (2x² - 1)' = 4x = 4 T_1
+    array([0., 4., 0.])
     """
     if int(order) < 0:
         raise ValueError(f"order must be >= 0, got {order}")
@@ -199,7 +244,14 @@ def differentiate(coefficients: Any, axis: int = 0, *, domain: Sequence[float] =
 
 
 def definite_integrals(m: int, domain: Sequence[float] = (-1.0, 1.0), *, backend: str = "numpy"):
-    """``w_k = ∫_a^b T_k`` for ``k < m``: ``(b - a) / (1 - k²)`` for even k, 0 for odd k."""
+    """``w_k = ∫_a^b T_k`` for ``k < m``: ``(b - a) / (1 - k²)`` for even k, 0 for odd k.
+
+    Examples
+    --------
+    >>> from tensor_formats.chebyshev import definite_integrals
+    >>> definite_integrals(4)                               # ∫_{-1}^{1} T_k for k = 0..3
+    array([ 2.        ,  0.        , -0.66666667,  0.        ])
+    """
     a, b = _check_interval(domain)
     xp = namespace_for(backend)
     w = [(b - a) / (1.0 - k * k) if k % 2 == 0 else 0.0 for k in range(int(m))]
@@ -211,6 +263,14 @@ def clenshaw_curtis_weights(m: int, domain: Sequence[float] = (-1.0, 1.0), *, ba
 
     ``Σ_j w_j f(x_j)`` integrates the interpolant exactly: the weights are the
     transpose of :func:`values_to_coefficients` applied to :func:`definite_integrals`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.chebyshev import chebyshev_points, clenshaw_curtis_weights
+    >>> x, w = chebyshev_points(9, (0.0, 1.0)), clenshaw_curtis_weights(9, (0.0, 1.0))
+    >>> bool(abs(w @ np.exp(x) - (np.e - 1)) < 1e-9)
+    True
     """
     xp = namespace_for(backend)
     eye = xp.eye(int(m), dtype=xp.float64)
@@ -219,7 +279,16 @@ def clenshaw_curtis_weights(m: int, domain: Sequence[float] = (-1.0, 1.0), *, ba
 
 
 def gram_matrix(m: int, domain: Sequence[float] = (-1.0, 1.0), *, backend: str = "numpy"):
-    """``G_ij = ∫_a^b T_i T_j`` (``T_i T_j = (T_{i+j} + T_{|i-j|}) / 2``)."""
+    """``G_ij = ∫_a^b T_i T_j`` (``T_i T_j = (T_{i+j} + T_{|i-j|}) / 2``).
+
+    Examples
+    --------
+    >>> from tensor_formats.chebyshev import gram_matrix
+    >>> gram_matrix(3)                                      # ∫ T_i T_j on [-1, 1]
+    array([[ 2.        ,  0.        , -0.66666667],
+           [ 0.        ,  0.66666667,  0.        ],
+           [-0.66666667,  0.        ,  0.93333333]])
+    """
     a, b = _check_interval(domain)
     xp = namespace_for(backend)
 

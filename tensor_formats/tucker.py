@@ -86,14 +86,30 @@ class TuckerTensor:
 
 
 def unfold(tensor: Any, mode: int):
-    """Mode-``mode`` unfolding, shape ``(n_mode, prod(other dims))``."""
+    """Mode-``mode`` unfolding, shape ``(n_mode, prod(other dims))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.tucker import unfold
+    >>> unfold(np.arange(24.0).reshape(2, 3, 4), 1).shape
+    (3, 8)
+    """
     xp = array_namespace(tensor)
     moved = xp.moveaxis(tensor, mode, 0)
     return xp.reshape(moved, (moved.shape[0], -1))
 
 
 def mode_product(tensor: Any, matrix: Any, mode: int):
-    """``tensor ×_mode matrix``: contracts axis ``mode`` with the columns of ``matrix``."""
+    """``tensor ×_mode matrix``: contracts axis ``mode`` with the columns of ``matrix``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.tucker import mode_product
+    >>> mode_product(np.ones((2, 3, 4)), np.ones((5, 3)), 1).shape
+    (2, 5, 4)
+    """
     xp = array_namespace(tensor, matrix)
     if matrix.shape[1] != tensor.shape[mode]:
         raise ValueError(f"matrix has {matrix.shape[1]} columns but axis {mode} has {tensor.shape[mode]} entries")
@@ -102,7 +118,15 @@ def mode_product(tensor: Any, matrix: Any, mode: int):
 
 
 def epsilon_rank(singular_values: Any, threshold: float) -> int:
-    """Smallest ``r`` with ``sqrt(Σ_{i >= r} σ_i²) <= threshold`` (at least 1)."""
+    """Smallest ``r`` with ``sqrt(Σ_{i >= r} σ_i²) <= threshold`` (at least 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.tucker import epsilon_rank
+    >>> epsilon_rank(np.array([1.0, 1e-3, 1e-6]), 1e-2)    # the tail (1e-3, 1e-6) is below 1e-2
+    1
+    """
     s = [float(v) for v in _host(singular_values)]
     tail = 0.0
     r = len(s)
@@ -163,6 +187,16 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
     Returns
     -------
     TuckerTensor
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats import hosvd
+    >>> x = np.linspace(0, 1, 20)
+    >>> T = np.sin(x[:, None, None] + x[None, :, None] + x[None, None, :])   # Tucker rank 2
+    >>> approx = hosvd(T, tol=1e-10)
+    >>> approx.ranks, bool(np.linalg.norm(approx.full() - T) <= 1e-10 * np.linalg.norm(T))
+    ((2, 2, 2), True)
     """
     xp = array_namespace(tensor)
     d = tensor.ndim
@@ -193,6 +227,15 @@ def hooi(tensor: Any, rank: int | Sequence[int], *, n_iter: int = 20, tol: float
     """Higher-order orthogonal iteration (ALS) for fixed ranks, started from the HOSVD.
 
     Stops when the core norm changes by less than ``tol`` (relative) between sweeps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats import hooi, hosvd
+    >>> T = np.random.default_rng(0).standard_normal((8, 9, 10))
+    >>> err = lambda t: np.linalg.norm(t.full() - T)
+    >>> bool(err(hooi(T, 3)) <= err(hosvd(T, rank=3)))      # ALS improves on the HOSVD start
+    True
     """
     xp = array_namespace(tensor)
     d = tensor.ndim
