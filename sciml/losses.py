@@ -24,7 +24,15 @@ def mse_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def relative_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean over samples of ``||pred - target|| / ||target||`` (norms over all but the first axis)."""
+    """Mean over samples of ``||pred - target|| / ||target||`` (norms over all but the first axis).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.losses import relative_l2_loss
+    >>> float(relative_l2_loss(torch.tensor([[3.0, 0.0]]), torch.tensor([[4.0, 0.0]])))
+    0.25
+    """
     diff = (prediction - target).reshape(prediction.shape[0], -1).norm(dim=1)
     return torch.mean(diff / target.reshape(target.shape[0], -1).norm(dim=1).clamp_min(1e-30))
 
@@ -33,6 +41,14 @@ def h1_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Relative H1 error on uniform grids: values and first differences along the last axes.
 
     Fields are ``[N, n]`` (1D) or ``[N, C, n, n]`` / ``[N, n, n]`` (2D).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.losses import h1_loss
+    >>> target = torch.sin(torch.linspace(0, 3, 32)).repeat(2, 1)
+    >>> float(h1_loss(target, target)), bool(h1_loss(1.1 * target, target) > 0.09)
+    (0.0, True)
     """
     def parts(t):
         grads = [t.reshape(t.shape[0], -1)]

@@ -282,7 +282,15 @@ def box(shape: Sequence[int], *, open_top: bool = True) -> Geometry:
 def box_with_ball(shape: Sequence[int], *, center: Sequence[float] | None = None, radius: float = 0.2,
                   open_top: bool = True) -> Geometry:
     """The box with a solid disc (2D) or sphere (3D) of ``radius`` (unit-box lengths), centred at
-    ``center`` (the middle by default)."""
+    ``center`` (the middle by default).
+
+    Examples
+    --------
+    >>> from solvers.obstacles import box_with_ball
+    >>> geometry = box_with_ball((32, 32))
+    >>> geometry.grid_shape, int(geometry.solid.sum())
+    ((32, 32), 124)
+    """
     shape, coords = _grid(shape)
     center = (0.5,) * len(shape) if center is None else tuple(float(c) for c in center)
     if len(center) != len(shape) or not radius > 0:
@@ -293,7 +301,15 @@ def box_with_ball(shape: Sequence[int], *, center: Sequence[float] | None = None
 
 def random_boxes(shape: Sequence[int], *, n_boxes: int = 4, size: tuple[float, float] = (0.1, 0.3), seed: int = 0,
                  open_top: bool = True) -> Geometry:
-    """The box with ``n_boxes`` axis-aligned solid boxes of random position and edge length in ``size``."""
+    """The box with ``n_boxes`` axis-aligned solid boxes of random position and edge length in ``size``.
+
+    Examples
+    --------
+    >>> from solvers.obstacles import random_boxes
+    >>> geometry = random_boxes((32, 32), n_boxes=3, seed=1)
+    >>> geometry.grid_shape, bool(geometry.solid.any())
+    ((32, 32), True)
+    """
     import numpy as np
 
     shape, coords = _grid(shape)
@@ -310,7 +326,15 @@ def random_boxes(shape: Sequence[int], *, n_boxes: int = 4, size: tuple[float, f
 
 
 def open_tank(shape: Sequence[int], *, wall: int = 2) -> Geometry:
-    """A tank: solid walls ``wall`` cells thick on the sides and the bottom, open at the top."""
+    """A tank: solid walls ``wall`` cells thick on the sides and the bottom, open at the top.
+
+    Examples
+    --------
+    >>> from solvers.obstacles import open_tank
+    >>> tank = open_tank((16, 16), wall=2)
+    >>> bool(tank.solid[:2].all()), bool(tank.solid[4:12, -1].any())   # side wall; open at the top
+    (True, False)
+    """
     import numpy as np
 
     shape, _ = _grid(shape)
@@ -329,7 +353,16 @@ def smooth_rhs(geometry: Geometry, *, sigma_cells: float | None = None, center: 
                backend: str = "numpy"):
     """A smooth right-hand side: a Gaussian of width ``sigma_cells`` (``n/16`` by default) centred at
     ``center`` (default: a quarter below the top and a quarter from the low side across, off the
-    symmetry axes of the geometries), zero on solid cells."""
+    symmetry axes of the geometries), zero on solid cells.
+
+    Examples
+    --------
+    >>> from solvers.obstacles import box_with_ball, smooth_rhs
+    >>> geometry = box_with_ball((32, 32))
+    >>> b = smooth_rhs(geometry)
+    >>> b.shape, float(abs(b[geometry.solid]).max())                # zero on the solid disc
+    ((32, 32), 0.0)
+    """
     import numpy as np
 
     from sciml.backend import to_backend

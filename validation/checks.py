@@ -164,7 +164,15 @@ class CheckRegistry:
 
 
 def default_registry() -> CheckRegistry:
-    """A registry filled by every installed ``validation.checks`` entry point."""
+    """A registry filled by every installed ``validation.checks`` entry point.
+
+    Examples
+    --------
+    >>> from validation.checks import default_registry
+    >>> registry = default_registry()
+    >>> "solvers-cg-vs-direct" in registry.names()
+    True
+    """
     registry = CheckRegistry()
     for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         entry.load()(registry)

@@ -43,7 +43,18 @@ def check_finite(x: Any, name: str) -> None:
 
 
 def check_same_shape(approx: Any, exact: Any) -> None:
-    """Raise ``ValueError`` if the two arrays do not have the same shape."""
+    """Raise ``ValueError`` if the two arrays do not have the same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from validation.metrics import check_same_shape
+    >>> check_same_shape(np.zeros(3), np.zeros(3))
+    >>> check_same_shape(np.zeros(3), np.zeros((3, 1)))
+    Traceback (most recent call last):
+        ...
+    ValueError: ...
+    """
     if tuple(approx.shape) != tuple(exact.shape):
         raise ValueError(
             f"approx has shape {tuple(approx.shape)} but exact has shape {tuple(exact.shape)}"

@@ -52,7 +52,15 @@ class CheckResult:
 
 def run_checks(registry: CheckRegistry, *, backend: str = "numpy", patterns: Sequence[str] | None = None,
                progress: bool | None = None) -> list[CheckResult]:
-    """Run the selected checks on ``backend``; an exception in a check is a failure, not a crash."""
+    """Run the selected checks on ``backend``; an exception in a check is a failure, not a crash.
+
+    Examples
+    --------
+    >>> from validation.checks import default_registry
+    >>> from validation.report import run_checks
+    >>> [(r.check.name, r.passed) for r in run_checks(default_registry(), patterns=["exact-ode-*"], progress=False)]
+    [('exact-ode-antiderivative', True), ('exact-ode-linear', True)]
+    """
     from tqdm import tqdm
 
     checks = registry.select(patterns, backend=backend)
@@ -82,7 +90,16 @@ def _fmt(value: float | None, spec: str = ".2e") -> str:
 
 
 def format_table(results: Sequence[CheckResult]) -> str:
-    """A Markdown table: check, component, error, tolerance, observed order, pass/fail."""
+    """A Markdown table: check, component, error, tolerance, observed order, pass/fail.
+
+    Examples
+    --------
+    >>> from validation.checks import default_registry
+    >>> from validation.report import format_table, run_checks
+    >>> table = format_table(run_checks(default_registry(), patterns=["exact-ode-linear"], progress=False))
+    >>> print(table.splitlines()[0])
+    | check | component | error | tolerance | order | result |
+    """
     lines = ["| check | component | error | tolerance | order | result |", "|---|---|---|---|---|---|"]
     for r in results:
         o = r.outcome
@@ -135,7 +152,18 @@ def _plot_profile(path: Path, name: str, outcome: CheckOutcome) -> None:
 
 def write_report(results: Sequence[CheckResult], out_dir: str | Path, *, backend: str,
                  seconds: float, plots: bool = True) -> Path:
-    """Write ``report.md`` (and PNG plots under ``plots/``) into ``out_dir``; return its path."""
+    """Write ``report.md`` (and PNG plots under ``plots/``) into ``out_dir``; return its path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from validation.checks import default_registry
+    >>> from validation.report import run_checks, write_report
+    >>> results = run_checks(default_registry(), patterns=["exact-ode-linear"], progress=False)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     write_report(results, out, backend="numpy", seconds=0.1, plots=False).name
+    'report.md'
+    """
     out = Path(out_dir)
     (out / "plots").mkdir(parents=True, exist_ok=True)
     n_pass = sum(r.passed for r in results)
@@ -175,7 +203,17 @@ def write_report(results: Sequence[CheckResult], out_dir: str | Path, *, backend
 
 
 def main(argv: Sequence[str] | None = None, *, registry: CheckRegistry | None = None) -> int:
-    """Command line of ``python -m validation``; returns the exit status (1 if any check fails)."""
+    """Command line of ``python -m validation``; returns the exit status (1 if any check fails).
+
+    Examples
+    --------
+    >>> import contextlib, io, tempfile
+    >>> from validation.report import main
+    >>> with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()) as printed:
+    ...     status = main(["--out", out, "-k", "exact-ode-linear", "--no-plots"])   # python -m validation ...
+    >>> status
+    0
+    """
     parser = argparse.ArgumentParser(prog="python -m validation", description=(
         "Run the project's validation checks against exact solutions, print a table, "
         "write report.md and PNG plots."))

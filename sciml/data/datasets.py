@@ -117,6 +117,13 @@ def nonlinear_ode(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *,
 
     The equation blows up in finite time for strongly negative inputs: draws whose solution
     leaves ``|s| <= max_abs`` on ``[0, 1]`` are replaced by fresh ones (about 1 % at l = 0.2).
+
+    Examples
+    --------
+    >>> from sciml.data import nonlinear_ode
+    >>> data = nonlinear_ode(8, 4, m=20, n_grid=10, cache=False)
+    >>> [a.shape for a in data.test.aligned()]
+    [(4, 20), (10, 1), (4, 10)]
     """
     return _ode_dataset("nonlinear", n_train, n_test, m, points_per_function=points_per_function,
                         n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, backend=backend,
@@ -127,7 +134,15 @@ def nonlinear_ode(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *,
 def pendulum(n_train: int = 10_000, n_test: int = 100_000, m: int = 100, *, points_per_function: int = 1,
              n_grid: int = 100, length_scale: float = 0.2, n_steps: int = 200, seed: int = 0,
              cache=True, backend: str = "numpy") -> OperatorSplits:
-    """Gravity pendulum ``s1' = s2``, ``s2' = -sin s1 + u``, zero initial state; the target is ``s1``."""
+    """Gravity pendulum ``s1' = s2``, ``s2' = -sin s1 + u``, zero initial state; the target is ``s1``.
+
+    Examples
+    --------
+    >>> from sciml.data import pendulum
+    >>> data = pendulum(8, 4, m=20, cache=False)
+    >>> [a.shape for a in data.train.unaligned()]
+    [(8, 20), (8, 1), (8, 1)]
+    """
     return _ode_dataset("pendulum", n_train, n_test, m, points_per_function=points_per_function,
                         n_grid=n_grid, length_scale=length_scale, n_steps=n_steps, seed=seed, backend=backend)
 
@@ -143,6 +158,13 @@ def diffusion_reaction(n_train: int = 1000, n_test: int = 1000, m: int = 100, *,
     (Crank–Nicolson, ``n_x`` space intervals, ``n_steps`` time steps up to ``t = 1``) gives
     ``s``.  Unaligned targets: ``points_per_function`` random grid nodes ``(x, t)`` per function
     (as in the DeepONet paper); aligned: every ``grid_stride``-th node in x and t.
+
+    Examples
+    --------
+    >>> from sciml.data import diffusion_reaction
+    >>> data = diffusion_reaction(4, 2, m=20, points_per_function=5, n_x=20, n_steps=20, cache=False)
+    >>> [a.shape for a in data.train.unaligned()]
+    [(20, 20), (20, 2), (20, 1)]
     """
     import numpy as np
 

@@ -179,6 +179,14 @@ def spectral_gaussian_field(n_samples: int, n: int, *, dim: int = 1, alpha: floa
     Returns
     -------
     array of shape ``(n_samples, n)`` or ``(n_samples, n, n)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data import spectral_gaussian_field
+    >>> a = spectral_gaussian_field(3, 32, dim=2, seed=0)
+    >>> a.shape, bool(np.allclose(a.mean(axis=(1, 2)), 0))          # the constant mode is removed
+    ((3, 32, 32), True)
     """
     import numpy as np
 

@@ -21,7 +21,15 @@ __all__ = ["fno_forcing", "solve_navier_stokes_2d"]
 
 
 def fno_forcing(x, y):
-    """The forcing of the FNO Navier–Stokes data sets, ``0.1 (sin 2π(x + y) + cos 2π(x + y))``."""
+    """The forcing of the FNO Navier–Stokes data sets, ``0.1 (sin 2π(x + y) + cos 2π(x + y))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.pde import fno_forcing
+    >>> round(float(fno_forcing(np.array(0.0), np.array(0.0))), 12)
+    0.1
+    """
     xp = array_namespace(x, y)
     theta = 2.0 * math.pi * (x + y)
     return 0.1 * (xp.sin(theta) + xp.cos(theta))

@@ -21,7 +21,16 @@ _R3 = ((-math.inf, math.inf),) * 3
 
 
 def newton_long_range(xp, r, width: float):
-    """Smooth long-range part ``erf(r/σ)/r`` of ``1/r`` (``2/(√π σ)`` at ``r = 0``)."""
+    """Smooth long-range part ``erf(r/σ)/r`` of ``1/r`` (``2/(√π σ)`` at ``r = 0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from validation.exact import newton_long_range, newton_short_range
+    >>> r = np.array([0.5, 1.0, 2.0])
+    >>> bool(np.allclose(newton_long_range(np, r, 0.3) + newton_short_range(np, r, 0.3), 1 / r))
+    True
+    """
     z = r / width
     small = z < 1e-4
     safe_r = xp.where(small, xp.ones_like(r), r)
@@ -30,7 +39,15 @@ def newton_long_range(xp, r, width: float):
 
 
 def newton_short_range(xp, r, width: float):
-    """Short-range part ``erfc(r/σ)/r`` of ``1/r`` (singular at ``r = 0``)."""
+    """Short-range part ``erfc(r/σ)/r`` of ``1/r`` (singular at ``r = 0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from validation.exact import newton_short_range
+    >>> bool(newton_short_range(np, np.array([3.0]), 0.3)[0] < 1e-40)    # erfc(10)/3: gone far away
+    True
+    """
     return scipy_like(xp).special.erfc(r / width) / r
 
 
