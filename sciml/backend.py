@@ -65,7 +65,18 @@ _INSTALL_HINTS = {
 
 
 class BackendUnavailableError(ImportError):
-    """A requested array backend is not installed or has no device to run on."""
+    """A requested array backend is not installed or has no device to run on.
+
+    Examples
+    --------
+    >>> from sciml.backend import BackendUnavailableError, namespace_for
+    >>> issubclass(BackendUnavailableError, ImportError)      # `except ImportError` catches it too
+    True
+    >>> try:
+    ...     xp = namespace_for("cupy")
+    ... except BackendUnavailableError:                       # no cupy here, or no CUDA device
+    ...     xp = namespace_for("numpy")
+    """
 
 
 def _import_backend(name: str) -> ModuleType:

@@ -41,6 +41,17 @@ class History:
         Seconds since the start of training, per step.
     test_step, test_error : list
         Test metric (the loss function on the test data) every ``eval_every`` steps and at the end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.operators import DeepONet
+    >>> from sciml.train import fit
+    >>> rng = np.random.default_rng(0)
+    >>> u, y = rng.standard_normal((32, 5)).astype("float32"), rng.uniform(0, 1, (32, 1)).astype("float32")
+    >>> history = fit(DeepONet(branch=[5, 8], trunk=[1, 8]), (u, y, u[:, :1] * y), steps=3, batch_size=16, seed=0)
+    >>> history.step, len(history.loss), len(history.wall_time)
+    ([1, 2, 3], 3, 3)
     """
 
     step: list[int] = field(default_factory=list)

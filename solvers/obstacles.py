@@ -229,7 +229,17 @@ class ObstacleLaplacian(GridOperator):
 # -- geometries -----------------------------------------------------------------------------
 @dataclass
 class Geometry:
-    """A solid mask, boundary conditions and a name; :meth:`operator` builds the matrix-free operator."""
+    """A solid mask, boundary conditions and a name; :meth:`operator` builds the matrix-free operator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.obstacles import box_with_ball
+    >>> geometry = box_with_ball((16, 16))                  # a Geometry
+    >>> A = geometry.operator()
+    >>> A.shape, geometry.grid_shape
+    ((256, 256), (16, 16))
+    """
 
     name: str
     solid: Any

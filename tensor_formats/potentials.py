@@ -33,7 +33,16 @@ __all__ = ["GaussianSum", "RangeSeparatedPotential", "erf_gaussians", "sinc_gaus
 
 @dataclass(frozen=True)
 class GaussianSum:
-    """``K(r) ≈ Σ_k weights[k] exp(-exponents[k] r²)`` (host floats, exponents ascending)."""
+    """``K(r) ≈ Σ_k weights[k] exp(-exponents[k] r²)`` (host floats, exponents ascending).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.potentials import GaussianSum
+    >>> g = GaussianSum(exponents=(1.0,), weights=(2.0,))
+    >>> float(g(np.array([0.0]))[0]), len(g)
+    (2.0, 1)
+    """
 
     exponents: tuple[float, ...]
     weights: tuple[float, ...]

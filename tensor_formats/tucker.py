@@ -38,6 +38,14 @@ class TuckerTensor:
     ----------
     core : array of shape ``ranks``
     factors : list of arrays
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats import TuckerTensor
+    >>> t = TuckerTensor(np.ones((1, 1)), [np.ones((3, 1)), np.arange(4.0).reshape(4, 1)])
+    >>> t.ranks, t.full()[2].tolist()                       # rank-1 outer product of 1 and (0, 1, 2, 3)
+    ((1, 1), [0.0, 1.0, 2.0, 3.0])
     """
 
     core: Any

@@ -57,6 +57,12 @@ class CheckOutcome:
         What ``error`` is, e.g. ``"relative L2"``.
     details : str
         Free text for the report.
+
+    Examples
+    --------
+    >>> from validation.checks import CheckOutcome
+    >>> CheckOutcome(error=1e-9, tolerance=1e-8).passed, CheckOutcome(error=1e-7, tolerance=1e-8).passed
+    (True, False)
     """
 
     error: float
@@ -85,7 +91,15 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class Check:
-    """A named check: ``run(backend)`` returns a :class:`CheckOutcome`."""
+    """A named check: ``run(backend)`` returns a :class:`CheckOutcome`.
+
+    Examples
+    --------
+    >>> from validation.checks import Check, CheckOutcome
+    >>> check = Check("demo", "demo", "always exact", lambda backend: CheckOutcome(error=0.0, tolerance=1e-12))
+    >>> check.run("numpy").passed
+    True
+    """
 
     name: str
     component: str
@@ -103,7 +117,18 @@ class Check:
 
 @dataclass
 class CheckRegistry:
-    """An ordered collection of checks, filled by the components' ``register`` hooks."""
+    """An ordered collection of checks, filled by the components' ``register`` hooks.
+
+    Examples
+    --------
+    >>> from validation.checks import CheckOutcome, CheckRegistry
+    >>> registry = CheckRegistry()
+    >>> @registry.check("demo-zero", component="demo", description="0 == 0")
+    ... def _(backend):
+    ...     return CheckOutcome(error=0.0, tolerance=0.0)
+    >>> registry.names(), [c.name for c in registry.select(["demo-*"])]
+    (['demo-zero'], ['demo-zero'])
+    """
 
     _checks: dict[str, Check] = field(default_factory=dict)
 

@@ -34,7 +34,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class CheckResult:
-    """A check with its outcome, or with the exception it raised."""
+    """A check with its outcome, or with the exception it raised.
+
+    Examples
+    --------
+    >>> from validation.checks import default_registry
+    >>> from validation.report import CheckResult, run_checks
+    >>> result = run_checks(default_registry(), patterns=["exact-ode-linear"], progress=False)[0]
+    >>> isinstance(result, CheckResult), result.passed, result.error_message
+    (True, True, '')
+    """
 
     check: Check
     outcome: CheckOutcome | None

@@ -29,6 +29,13 @@ class OperatorData:
         Random evaluation points per function (the unaligned layout).
     targets : (N, Q)
         Output functions at ``points``.
+
+    Examples
+    --------
+    >>> from sciml.data import antiderivative
+    >>> data = antiderivative(6, 2, m=10, n_grid=5, cache=False).train    # an OperatorData
+    >>> data.branch.shape, data.grid.shape, data.grid_targets.shape, data.points.shape
+    ((6, 10), (5, 1), (6, 5), (6, 1, 1))
     """
 
     sensors: Any
@@ -145,7 +152,15 @@ def check_sizes(**sizes) -> None:
 @dataclass
 class OperatorSplits:
     """Training and test data of one data set (:class:`OperatorData` or :class:`FieldData`),
-    with the parameters that made them."""
+    with the parameters that made them.
+
+    Examples
+    --------
+    >>> from sciml.data import antiderivative
+    >>> splits = antiderivative(6, 2, m=10, cache=False)
+    >>> splits.train.branch.shape[0], splits.test.branch.shape[0], splits.params["arguments"]["m"]
+    (6, 2, 10)
+    """
 
     train: OperatorData | FieldData
     test: OperatorData | FieldData

@@ -27,7 +27,16 @@ __all__ = ["ChebyshevRandomFunctions", "GaussianRandomField1D", "RandomFunctions
 
 
 class RandomFunctions:
-    """A batch of functions on an interval; ``funcs(x)`` gives ``(n_samples, len(x))``."""
+    """A batch of functions on an interval; ``funcs(x)`` gives ``(n_samples, len(x))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data import GaussianRandomField1D, RandomFunctions
+    >>> funcs = GaussianRandomField1D(length_scale=0.2, n_nodes=100).sample(3, seed=0)
+    >>> isinstance(funcs, RandomFunctions), funcs(np.linspace(0, 1, 7)).shape
+    (True, (3, 7))
+    """
 
     n_samples: int
     domain: tuple[float, float]
@@ -107,6 +116,15 @@ class GaussianRandomField1D:
     domain : (a, b)
     n_nodes : int
     backend : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data import GaussianRandomField1D
+    >>> grf = GaussianRandomField1D(length_scale=0.5, n_nodes=200)
+    >>> u = grf.sample(2000, seed=0)(np.array([0.3]))
+    >>> bool(abs(u.var() - 1.0) < 0.1)                      # the kernel's variance
+    True
     """
 
     def __init__(self, *, length_scale: float = 0.2, variance: float = 1.0, domain=(0.0, 1.0), n_nodes: int = 1000,
@@ -141,7 +159,17 @@ class GaussianRandomField1D:
 
 @dataclass
 class ChebyshevRandomFunctions(RandomFunctions):
-    """``u(x) = Σ_{i<N} a_i T_i(t)``, ``a_i ~ U[-1, 1]``, on ``[a, b]`` (DeepONet's second input family)."""
+    """``u(x) = Σ_{i<N} a_i T_i(t)``, ``a_i ~ U[-1, 1]``, on ``[a, b]`` (DeepONet's second input family).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data import ChebyshevRandomFunctions
+    >>> funcs = ChebyshevRandomFunctions.sample(4, degree=5, seed=0)
+    >>> values = funcs(np.linspace(0, 1, 11))
+    >>> values.shape, bool(np.abs(values).max() <= 5)       # |Σ a_i T_i| <= Σ |a_i| <= degree
+    ((4, 11), True)
+    """
 
     coefficients: Any  # (N, n_samples)
     domain: tuple[float, float] = (0.0, 1.0)

@@ -27,7 +27,21 @@ _DAMAGE = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.err
 
 
 class FormatVersionError(ValueError):
-    """A file written by a newer version of its format than this code reads."""
+    """A file written by a newer version of its format than this code reads.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from sciml.io import FormatVersionError, read_arrays, write_arrays
+    >>> path = Path(tempfile.mkdtemp()) / "c.npz"
+    >>> write_arrays(path, {"x": np.arange(3.0)}, format="demo.X", version=3)
+    >>> try:
+    ...     read_arrays(path, format="demo.X", max_version=2)
+    ... except FormatVersionError:
+    ...     print("written by a newer version")
+    written by a newer version
+    """
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,20 @@ class ArraySpec:
         ``"i"`` signed integer, ``"u"``, ``"b"``, ``"c"``, ``"U"``: any of that kind).
     finite : bool
         Every value must be finite (no NaN or infinity).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from sciml.io import ArraySpec, read_arrays, write_arrays
+    >>> path = Path(tempfile.mkdtemp()) / "a.npz"
+    >>> write_arrays(path, {"u": np.zeros((4, 3))}, format="demo.U", version=1)
+    >>> read_arrays(path, format="demo.U", max_version=1, expect={"u": ArraySpec((None, 3), "f", finite=True)}).arrays["u"].shape
+    (4, 3)
+    >>> read_arrays(path, format="demo.U", max_version=1, expect={"u": ArraySpec((None, 5))})
+    Traceback (most recent call last):
+        ...
+    ValueError: ...
     """
 
     shape: tuple[int | None, ...] | None = None
@@ -62,6 +90,17 @@ class ArrayFile:
         The JSON metadata given to :func:`write_arrays` (``{}`` when there was none).
     version : int
         The format version the file was written with.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from sciml.io import ArrayFile, read_arrays, write_arrays
+    >>> path = Path(tempfile.mkdtemp()) / "b.npz"
+    >>> write_arrays(path, {"x": np.arange(3.0)}, format="demo.X", version=1, metadata={"n": 3})
+    >>> content = read_arrays(path, format="demo.X", max_version=1)
+    >>> isinstance(content, ArrayFile), content.metadata, content.version
+    (True, {'n': 3}, 1)
     """
 
     arrays: dict[str, Any]

@@ -26,6 +26,17 @@ def select_lengthscale(coords: Any, y: Any, rank, candidates: Sequence[float], *
     best : float
     scores : dict
         Candidate -> validation RMSE.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.funbat import select_lengthscale
+    >>> rng = np.random.default_rng(0)
+    >>> coords = rng.uniform(0, 1, (300, 2))
+    >>> y = np.sin(6 * coords[:, 0]) * np.cos(4 * coords[:, 1])
+    >>> best, scores = select_lengthscale(coords, y, 2, [0.05, 0.3], n_iter=5, kernel="matern12")
+    >>> sorted(scores) == [0.05, 0.3] and best in scores and scores[best] == min(scores.values())
+    True
     """
     import numpy as np
 
