@@ -151,7 +151,16 @@ def ic0(A: Any) -> IncompleteCholesky:
 
 
 class SmoothedAggregationAMG:
-    """One V-cycle of a PyAMG smoothed-aggregation hierarchy as a preconditioner (host only)."""
+    """One V-cycle of a PyAMG smoothed-aggregation hierarchy as a preconditioner (host only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import Laplacian, amg
+    >>> M = amg(Laplacian((32, 32)).to_sparse())            # a SmoothedAggregationAMG
+    >>> M.shape, M(np.ones(32 * 32)).shape
+    ((1024, 1024), (1024,))
+    """
 
     def __init__(self, hierarchy):
         self.hierarchy = hierarchy

@@ -67,6 +67,21 @@ def test_every_package_with_an_all_is_documented():
     assert all(importlib.import_module(m).__all__ for m in documented)
 
 
+def test_every_public_function_and_class_has_a_runnable_example():
+    """Each documented public function or class has an Examples section with a doctest
+    (``make test`` runs them with ``--doctest-modules``)."""
+    api = _api()
+    first = api.primary_pages()
+    assert len(first) > 150
+    without = []
+    for obj_id, full in first.items():
+        module_name, _, name = full.rpartition(".")
+        doc = inspect.getdoc(getattr(importlib.import_module(module_name), name)) or ""
+        if "Examples\n--------" not in doc or ">>>" not in doc.split("Examples\n--------", 1)[1]:
+            without.append(full)
+    assert sorted(without) == []
+
+
 def test_missing_docs_dependency_names_the_extra():
     """conf.py with myst_nb unimportable stops with a message naming `.[docs]`."""
     code = ("import sys; sys.modules['myst_nb'] = None; "

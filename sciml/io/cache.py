@@ -111,6 +111,18 @@ class Codec:
     attach : callable
         ``attach(result, record) -> result``: records the call's parameters on the result
         (fresh or read); by default the result is returned unchanged.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from sciml.io import Codec, cached_dataset
+    >>> pair = Codec(encode=lambda r: {"a": r[0], "b": r[1]}, decode=lambda arrays, arguments: (arrays["a"], arrays["b"]))
+    >>> @cached_dataset(format_version=1, codec=pair)
+    ... def two_arrays(n: int, *, cache=True):
+    ...     return np.zeros(n), np.ones(n)
+    >>> folder = tempfile.mkdtemp()
+    >>> [a.tolist() for a in two_arrays(2, cache=folder)] == [a.tolist() for a in two_arrays(2, cache=folder)]   # generated, then read
+    True
     """
 
     encode: Callable[[Any], Mapping[str, Any]] = _arrays_only

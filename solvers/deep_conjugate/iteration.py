@@ -41,7 +41,17 @@ __all__ = ["DCDMInfo", "dcdm"]
 @dataclass
 class DCDMInfo(KrylovInfo):
     """:class:`solvers.KrylovInfo` (with its ``reason``) plus ``fallbacks``: steps in which the Jacobi
-    direction alone reduced the A-norm error more than the network's directions."""
+    direction alone reduced the A-norm error more than the network's directions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import DCDMInfo, Laplacian, dcdm, load_pretrained
+    >>> A = Laplacian((32, 32))
+    >>> x, info = dcdm(A, np.ones(32 * 32), model=load_pretrained("poisson2d"), grid_shape=(32, 32), rtol=1e-6)
+    >>> isinstance(info, DCDMInfo), info.reason, info.fallbacks >= 0
+    (True, 'converged', True)
+    """
 
     fallbacks: int = 0
 

@@ -26,6 +26,15 @@ class ExactSolution:
     shape ``(1, n)`` gives an ``(n, n)`` grid).  Results live in the namespace of the
     coordinates.  Points outside the domain, NaN coordinates, or a negative time raise
     ``ValueError``; periodic problems (``bc == "periodic"``) accept any real coordinate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from validation import exact
+    >>> problem = exact.PoissonSineMode(2)                  # an ExactSolution
+    >>> x = np.linspace(0, 1, 5)
+    >>> problem.solution(x[:, None], x[None, :]).shape, problem.equation
+    ((5, 5), '-Δu = f')
     """
 
     name: str = "exact"
