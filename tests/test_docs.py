@@ -82,6 +82,29 @@ def test_every_public_function_and_class_has_a_runnable_example():
     assert sorted(without) == []
 
 
+def test_intersphinx_keeps_only_the_inventories_that_answer(tmp_path):
+    """Offline, an unreachable inventory is left out (no -W failure); one that answers is kept."""
+    pytest.importorskip("sphinx", reason="sphinx missing: install the docs extra, pip install -e '.[docs]'")
+    sys.path.insert(0, str(DOCS))
+    try:
+        intersphinx = importlib.import_module("_intersphinx")
+    finally:
+        sys.path.remove(str(DOCS))
+    (tmp_path / "objects.inv").write_bytes(b"# Sphinx inventory version 2\n# Project: demo\n")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        here = f"http://127.0.0.1:{server.server_address[1]}/"
+        start = time.perf_counter()
+        mapping = intersphinx.reachable({"demo": here, "gone": "http://127.0.0.1:9/"}, timeout=2.0)
+        assert time.perf_counter() - start < 10
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert mapping == {"demo": (here, None)}
+
+
 def test_missing_docs_dependency_names_the_extra():
     """conf.py with myst_nb unimportable stops with a message naming `.[docs]`."""
     code = ("import sys; sys.modules['myst_nb'] = None; "
