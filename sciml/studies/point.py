@@ -1,0 +1,109 @@
+"""One point of a study, computed and written by whichever process runs it.
+
+A :class:`Task` is plain data (it travels to process-pool and Dask workers); :func:`run_task`
+resolves the problem and metrics by name, calls the problem, computes the metrics, and writes
+the point into the store itself. A problem that raises gives a failure record (with its
+traceback) and the study goes on; a store that cannot be written raises :class:`StoreError`,
+which stops the run.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import socket
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .registry import resolve
+from .store import StudyStore
+
+__all__ = ["Task", "run_task", "run_tasks"]
+
+#: Columns every row has besides the parameters and metrics.
+META_COLUMNS = ("key", "status", "parameters", "wall_time", "package_version", "backend", "host", "error")
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker needs to compute and store one point."""
+
+    key: str
+    problem: str
+    parameters: Mapping[str, Any]
+    metrics: Sequence[str] = ()
+    store: str = ""
+    version: str = ""
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _split(outputs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A problem's result as (scalars, arrays)."""
+    if isinstance(outputs, (numbers.Number, bool)) or getattr(outputs, "ndim", None) == 0:
+        outputs = {"value": outputs}
+    if not isinstance(outputs, Mapping):
+        raise TypeError(f"a problem must return a mapping of outputs or a number, got {type(outputs).__name__}")
+    scalars, arrays = {}, {}
+    for name, value in outputs.items():
+        if isinstance(value, (str, bool)) or value is None:
+            scalars[name] = value
+        elif isinstance(value, numbers.Integral):
+            scalars[name] = int(value)
+        elif isinstance(value, numbers.Real):
+            scalars[name] = float(value)
+        elif getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+            scalars[name] = value.item()
+        elif hasattr(value, "shape"):
+            arrays[name] = value
+        else:
+            raise TypeError(f"output {name!r} of the problem is a {type(value).__name__}: expected a number, "
+                            "a string or an array")
+    return scalars, arrays
+
+
+def _scalar_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in parameters.items() if isinstance(v, (str, bool, int, float)) or v is None}
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Compute and store one point; returns its summary (key, status, metrics, error, wall time)."""
+    from sciml.io import json_data
+
+    store = StudyStore(task.store)
+    arguments = {**task.fixed, **task.parameters}
+    shown = json_data({**task.fixed, **task.parameters})
+    row: dict[str, Any] = {
+        "key": task.key, "status": "ok", "parameters": json.dumps(shown, sort_keys=True),
+        **_scalar_parameters(shown),
+        "package_version": task.version, "backend": str(arguments.get("backend", "numpy")),
+        "host": socket.gethostname(), "error": None,
+    }
+    start = time.perf_counter()
+    try:
+        scalars, arrays = _split(resolve(task.problem)(**arguments))
+        metrics = {}
+        for name in task.metrics:
+            value = resolve(name, kind="metric")(dict(scalars, **arrays), arguments)
+            metrics.update(value if isinstance(value, Mapping) else {name: value})
+        row["wall_time"] = time.perf_counter() - start
+    except Exception as exc:  # the point failed: record it, the study goes on
+        record = {**row, "status": "failed", "wall_time": time.perf_counter() - start,
+                  "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        store.write_failure(task.key, record)
+        return {k: record[k] for k in ("key", "status", "error", "wall_time")} | {"metrics": {}}
+    clash = sorted(set(scalars) & set(row))
+    if clash:
+        scalars = {(f"output_{k}" if k in clash else k): v for k, v in scalars.items()}
+    row.update(scalars)
+    row.update({k: (float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else v)
+                for k, v in metrics.items()})
+    store.write_point(task.key, row, arrays)
+    return {"key": task.key, "status": "ok", "error": None, "wall_time": row["wall_time"], "metrics": metrics}
+
+
+def run_tasks(tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """:func:`run_task` over a batch (one call per worker round trip for cheap points)."""
+    return [run_task(task) for task in tasks]
