@@ -23,10 +23,6 @@ from .store import StudyStore
 
 __all__ = ["Task", "run_task", "run_tasks"]
 
-#: Columns every row has besides the parameters and metrics.
-META_COLUMNS = ("key", "status", "parameters", "wall_time", "package_version", "backend", "host", "error")
-
-
 @dataclass(frozen=True)
 class Task:
     """What a worker needs to compute and store one point."""
@@ -68,6 +64,12 @@ def _scalar_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in parameters.items() if isinstance(v, (str, bool, int, float)) or v is None}
 
 
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
 def run_task(task: Task) -> dict[str, Any]:
     """Compute and store one point; returns its summary (key, status, metrics, error, wall time)."""
     from sciml.io import json_data
@@ -98,8 +100,7 @@ def run_task(task: Task) -> dict[str, Any]:
     if clash:
         scalars = {(f"output_{k}" if k in clash else k): v for k, v in scalars.items()}
     row.update(scalars)
-    row.update({k: (float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else v)
-                for k, v in metrics.items()})
+    row.update({k: _number(v) for k, v in metrics.items()})
     store.write_point(task.key, row, arrays)
     return {"key": task.key, "status": "ok", "error": None, "wall_time": row["wall_time"], "metrics": metrics}
 

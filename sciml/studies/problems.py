@@ -35,23 +35,28 @@ def poisson_sine(*, n: int, dim: int = 1, backend: str = "numpy", rtol: float = 
 
 
 def krylov_poisson(*, n: int, method: str, dim: int = 2, rtol: float = 1e-8) -> dict[str, Any]:
-    """Solve ``A x = A u`` for the sine mode ``u`` on the ``n^dim`` Laplacian with ``make_solver(A, method)``.
+    """Solve ``A x = A u`` on the ``n^dim`` Dirichlet Laplacian with ``make_solver(A, method)``.
 
-    The discrete solution is ``u`` itself, so ``rel_l2`` measures the solver, not the discretisation.
+    ``u = Π sin(π x_i) exp(x_i)`` at the cell centres (not an eigenvector of ``A``, so every
+    method iterates). The discrete solution is ``u`` itself, so ``rel_l2`` measures the solver,
+    not the discretisation.
     Returns ``solution``, ``exact``, ``iterations`` and the solver's ``reason``.
 
     Examples
     --------
     >>> from sciml.studies.problems import krylov_poisson
     >>> out = krylov_poisson(n=16, method="pcg-ic0")
-    >>> out["reason"], out["iterations"] < 16
+    >>> out["reason"], 5 < out["iterations"] < 16
     ('converged', True)
     """
+    import numpy as np
+
     from solvers import Laplacian, make_solver
-    from validation.exact import PoissonSineMode
 
     A = Laplacian((n,) * dim)
-    exact = PoissonSineMode(dim).solution(*A.cell_centers())
+    exact = np.ones(A.grid_shape)
+    for c in A.cell_centers():
+        exact = exact * (np.sin(np.pi * c) * np.exp(c))
     x, info = make_solver(A, method, rtol=rtol).solve(A @ exact)
     return {"solution": x, "exact": exact, "iterations": int(info.iterations), "reason": str(info.reason)}
 

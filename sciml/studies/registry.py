@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import SpecError
 
-__all__ = ["METRICS", "PROBLEMS", "STUDY_METRICS", "check_spec", "resolve"]
+__all__ = ["ALWAYS", "META_COLUMNS", "METRICS", "PROBLEMS", "STUDY_METRICS", "check_spec", "qualified_name", "resolve"]
 
 #: Registered problems: name -> ``"module:function"``.
 PROBLEMS = MappingProxyType({
@@ -32,6 +32,9 @@ METRICS = MappingProxyType({
 
 #: Metrics of the whole study (computed over the table), with their required options.
 STUDY_METRICS = MappingProxyType({"observed_order": ("of", "over")})
+
+#: Columns every row has besides the parameters and metrics (``backend`` may also be a parameter).
+META_COLUMNS = ("key", "status", "parameters", "wall_time", "package_version", "backend", "host", "error")
 
 #: Always recorded for every point; accepted in a spec's metrics for clarity.
 ALWAYS = ("wall_time",)
@@ -89,6 +92,10 @@ def check_spec(spec: Any, *, lines: Mapping[tuple, int] = MappingProxyType({}), 
     except ValueError as exc:
         raise SpecError(f"{_where(lines, source, 'problem')}: problem: {exc}") from None
     given = {**{k: ("fixed", k) for k in spec.fixed}, **{k: ("grid", spec.grid.kind, k) for k in spec.grid.names()}}
+    for name, path in given.items():
+        if name in META_COLUMNS and name != "backend":
+            raise SpecError(f"{_where(lines, source, *path)}: {'.'.join(path)}: the parameter name {name!r} is "
+                            f"reserved for a column of the results ({list(META_COLUMNS)})")
     try:
         signature = inspect.signature(problem)
     except (TypeError, ValueError):

@@ -8,7 +8,7 @@ from typing import Any
 from sciml._extras import require
 
 from .metrics import observed_order
-from .point import META_COLUMNS
+from .registry import META_COLUMNS
 
 __all__ = ["results_table", "to_xarray"]
 
@@ -58,7 +58,7 @@ def results_table(study: Any) -> Any:
     first = ["key", *[n for n in names if n in frame]]
     last = ["wall_time", "status", "error", "package_version", "backend", "host", *fixed, "parameters"]
     middle = [c for c in frame.columns if c not in first and c not in last]
-    return frame[first + middle + [c for c in last if c in frame]].reset_index(drop=True)
+    return frame[first + middle + [c for c in last if c in frame and c not in first]].reset_index(drop=True)
 
 
 def to_xarray(study: Any) -> Any:
