@@ -111,3 +111,17 @@ def test_point_keys_follow_the_parameters_problem_and_version():
                 point_key("m:f", {"n": 8, "nu": 0.1}, version="0.2.0")}) == 4
     with pytest.raises(TypeError, match="must be JSON data"):
         point_key("m:f", {"f": object()})
+
+
+def test_importing_the_studies_is_light_and_a_missing_extra_is_named():
+    import subprocess
+    import sys
+
+    code = ("import sys, sciml.studies, sciml.cli\n"
+            "heavy = sorted(m for m in ('torch', 'pandas', 'zarr', 'pyarrow', 'dask', 'distributed', 'matplotlib', "
+            "'xarray') if m in sys.modules)\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    missing = subprocess.run([sys.executable, "-c", "import sys; sys.modules['pydantic'] = None; import sciml.studies"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "pip install 'sciml[studies]'" in missing.stderr
