@@ -215,7 +215,7 @@ def test_a_full_disk_leaves_no_point_marked_complete(tmp_path, counter, monkeypa
         study.run(progress=False)
     monkeypatch.undo()
     assert study.status().complete == 0
-    assert not list(study.store.rows.iterdir())                # no temporary left either
+    assert not list(study.store.rows.rglob("*.*"))             # no temporary left either
     monkeypatch.setenv("SCIML_STUDY_COUNTER", str(counter))
     assert study.run(progress=False).ok and study.status().complete == 2
 
@@ -225,7 +225,9 @@ def test_store_keys_survive_consolidation(tmp_path):
     with store.locked():
         for i in range(3):
             store.write_point(f"k{i}", {"key": f"k{i}", "status": "ok", "v": float(i)}, {})
-        assert len(list(store.rows.iterdir())) == 3
+        store.write_rows([{"key": f"b{i}", "status": "ok", "v": float(i)} for i in range(3)])  # one batch file
+        assert len(list(store.rows.rglob("*.parquet"))) == 4
+        assert store.complete_keys() == {"k0", "k1", "k2", "b0", "b1", "b2"}
         table = store.consolidate()
-    assert sorted(table["key"]) == ["k0", "k1", "k2"] and not list(store.rows.iterdir())
-    assert store.complete_keys() == {"k0", "k1", "k2"}
+    assert sorted(table["key"]) == ["b0", "b1", "b2", "k0", "k1", "k2"] and not list(store.rows.rglob("*.parquet"))
+    assert store.complete_keys() == {"k0", "k1", "k2", "b0", "b1", "b2"}

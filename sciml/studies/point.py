@@ -70,13 +70,12 @@ def _number(value: Any) -> Any:
     return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
-def run_task(task: Task) -> dict[str, Any]:
-    """Compute and store one point; returns its summary (key, status, metrics, error, wall time)."""
+def _compute(task: Task, store: StudyStore) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Compute one point and write its arrays (or its failure record); returns (summary, row or None)."""
     from sciml.io import json_data
 
-    store = StudyStore(task.store)
     arguments = {**task.fixed, **task.parameters}
-    shown = json_data({**task.fixed, **task.parameters})
+    shown = json_data(arguments)
     row: dict[str, Any] = {
         "key": task.key, "status": "ok", "parameters": json.dumps(shown, sort_keys=True),
         **_scalar_parameters(shown),
@@ -95,16 +94,37 @@ def run_task(task: Task) -> dict[str, Any]:
         record = {**row, "status": "failed", "wall_time": time.perf_counter() - start,
                   "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
         store.write_failure(task.key, record)
-        return {k: record[k] for k in ("key", "status", "error", "wall_time")} | {"metrics": {}}
+        return {k: record[k] for k in ("key", "status", "error", "wall_time")} | {"metrics": {}}, None
     clash = sorted(set(scalars) & set(row))
     if clash:
         scalars = {(f"output_{k}" if k in clash else k): v for k, v in scalars.items()}
     row.update(scalars)
     row.update({k: _number(v) for k, v in metrics.items()})
-    store.write_point(task.key, row, arrays)
-    return {"key": task.key, "status": "ok", "error": None, "wall_time": row["wall_time"], "metrics": metrics}
+    store.write_arrays(task.key, arrays)
+    return {"key": task.key, "status": "ok", "error": None, "wall_time": row["wall_time"], "metrics": metrics}, row
 
 
-def run_tasks(tasks: Sequence[Task]) -> list[dict[str, Any]]:
-    """:func:`run_task` over a batch (one call per worker round trip for cheap points)."""
-    return [run_task(task) for task in tasks]
+def run_task(task: Task) -> dict[str, Any]:
+    """Compute and store one point; returns its summary (key, status, metrics, error, wall time)."""
+    return run_tasks([task])[0]
+
+
+def run_tasks(tasks: Sequence[Task], *, flush_every: float = 1.0) -> list[dict[str, Any]]:
+    """Compute and store a batch of points; returns their summaries.
+
+    Each point's arrays are written as soon as it is computed; the rows of the batch's points are
+    written together (one Parquet file), at least every ``flush_every`` seconds and at the end, so
+    a batch of cheap points costs one file and a killed batch loses at most a second of work.
+    """
+    summaries, rows = [], []
+    last = time.perf_counter()
+    for task in tasks:
+        store = StudyStore(task.store)
+        summary, row = _compute(task, store)
+        summaries.append(summary)
+        if row is not None:
+            rows.append(row)
+        if rows and (time.perf_counter() - last >= flush_every or task is tasks[-1]):
+            store.write_rows(rows)
+            rows, last = [], time.perf_counter()
+    return summaries
