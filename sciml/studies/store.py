@@ -215,8 +215,11 @@ class StudyStore:
         try:
             group = zarr.open_group(temporary, mode="w")
             for name, value in arrays.items():
-                # uncompressed: PDE fields gain little from zstd and it doubles the write time
-                group.create_array(name, data=to_numpy(value), compressors=None)
+                value = to_numpy(value)
+                # uncompressed (PDE fields gain little from zstd, which doubles the write time) and one
+                # chunk up to 64 MB: the fewest files to write
+                chunks = value.shape if value.nbytes <= 64 * 2**20 and value.ndim else "auto"
+                group.create_array(name, data=value, compressors=None, chunks=chunks)
             if final.exists():  # left by a run killed between this rename and its row file
                 shutil.rmtree(final)
             os.rename(temporary, final)
