@@ -70,6 +70,10 @@ def test_dask_client_workers_write_their_own_points(tmp_path, monkeypatch):
         groups = [p.name for p in (tmp_path / "s" / "points").iterdir()]
         assert len(groups) == 3 and all(g.endswith(".zarr") for g in groups)  # written by the workers
         assert client.status == "running"                     # a caller's client is not closed
+        by_address = Study(problem="studies_problems:counted", grid={"product": {"x": [5.0, 6.0]}},
+                           metrics=["rel_l2"], store=tmp_path / "a")
+        assert by_address.run("dask", scheduler=cluster.scheduler_address, progress=False).ok   # --scheduler
+        assert calls(counter) == 6 and client.status == "running"
 
 
 def test_jobqueue_example_config_builds_a_slurm_cluster_without_submitting():
