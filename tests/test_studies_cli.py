@@ -72,7 +72,8 @@ def test_run_status_collect_plot(tmp_path, spec):
     assert {"rel_l2", "max_error", "order_max_error", "wall_time", "host", "package_version"} <= set(table.columns)
     assert sciml("study", "collect", spec).returncode == 0                  # parquet, in the store
     parquet = pd.read_parquet(tmp_path / "store" / "study_results.parquet")
-    assert list(parquet["key"]) == list(table["key"]) and list(parquet["max_error"]) == pytest.approx(table["max_error"])
+    assert list(parquet["key"]) == list(table["key"])
+    assert list(parquet["max_error"]) == pytest.approx(table["max_error"])
 
     result = sciml("study", "plot", spec, "--x", "x", "--y", "max_error", "--output", tmp_path / "p.png")
     assert result.returncode == 0, result.stderr

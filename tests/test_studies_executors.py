@@ -60,8 +60,8 @@ def test_dask_client_workers_write_their_own_points(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     monkeypatch.syspath_prepend(str(TESTS))
     # threads here (the LocalCluster test above has processes): a caller's cluster of any kind
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
         study = Study(problem="studies_problems:counted", grid={"product": {"x": [0.0, 1.0, -1.0, 3.0]}},
                       metrics=["rel_l2"], store=tmp_path / "s")
         summary = study.run(client, progress=False)

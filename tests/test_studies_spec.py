@@ -73,6 +73,12 @@ def test_spec_errors_need_no_file(tmp_path):
               store=tmp_path)
     with pytest.raises(ValueError, match="importable function"):
         Study(problem=lambda x: x, grid={"list": [{"x": 1}]}, store=tmp_path)
+    study = Study(problem="burgers_sine", grid={"list": [{"nu": 0.1, "resolution": 16}]}, store=tmp_path / "s")
+    with pytest.raises(ValueError, match="executor must be one of .*got 'mpi'"):
+        study.run("mpi", progress=False)
+    with pytest.raises(ValueError, match="workers must be a positive int, got 0"):
+        study.run("process", workers=0, progress=False)
+    assert not (tmp_path / "s").exists()                       # refused before anything was written
 
 
 def test_overrides_are_validated_too(tmp_path):

@@ -51,8 +51,9 @@ def resolve(name: str, *, kind: str = "problem") -> Callable[..., Any]:
     >>> try:
     ...     resolve("no_such_problem")
     ... except ValueError as exc:
-    ...     print(exc)
-    unknown problem 'no_such_problem': expected one of ['burgers_sine', 'krylov_poisson', 'poisson_sine'] or 'module:function'
+    ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+    unknown problem 'no_such_problem': expected one of ['burgers_sine', 'krylov_poisson', 'poisson_sine']
+    or 'module:function'
     """
     table = PROBLEMS if kind == "problem" else METRICS
     reference = table.get(name, name)

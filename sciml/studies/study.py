@@ -51,7 +51,8 @@ class RunSummary:
         return not self.failures and self.computed + self.skipped == self.total
 
     def __str__(self) -> str:
-        text = f"{self.total} points: {self.computed} computed, {self.skipped} already complete, {len(self.failures)} failed"
+        text = (f"{self.total} points: {self.computed} computed, {self.skipped} already complete, "
+                f"{len(self.failures)} failed")
         for failure in self.failures[:20]:
             text += f"\n  failed {failure.get('parameters', failure['key'])}: {failure['error']}"
         if len(self.failures) > 20:
@@ -152,7 +153,8 @@ class Study:
         return cls.from_spec(load_spec(path, overrides=overrides))
 
     def __repr__(self) -> str:
-        return f"Study({self.spec.name!r}, problem={self.spec.problem!r}, points={len(self.points())}, store={self.store})"
+        return (f"Study({self.spec.name!r}, problem={self.spec.problem!r}, points={len(self.points())}, "
+                f"store={self.store})")
 
     # -- identity ----------------------------------------------------------------------------------
     def points(self) -> list[tuple[str, dict[str, Any]]]:
@@ -180,9 +182,10 @@ class Study:
         differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         if differ:
             detail = "; ".join(f"{k}: store has {old.get(k)!r}, this study {new.get(k)!r}" for k in differ)
-            raise StoreError(f"the store {self.store.path} was written by another {'package version' if differ == ['package_version'] else 'spec'} "
-                             f"({detail}); refusing to mix them: use force_new=True (--force-new) to set the old "
-                             "store aside, or give another store")
+            what = "package version" if differ == ["package_version"] else "spec"
+            raise StoreError(f"the store {self.store.path} was written by another {what} ({detail}); refusing to "
+                             "mix them: use force_new=True (--force-new) to set the old store aside, or give another "
+                             "store")
 
     def run(self, executor: str | ExecutorSpec | Any | None = None, *, workers: int | None = None,
             scheduler: str | None = None, progress: bool = True, retry_failed: bool = False,
@@ -220,6 +223,8 @@ class Study:
         kind = executor or spec_executor.kind
         if kind not in ("serial", "process", "dask"):
             raise ValueError(f"executor must be one of ['dask', 'process', 'serial'], got {kind!r}")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            raise ValueError(f"workers must be a positive int, got {workers!r}")
         if force_new and self.store.provenance.exists():
             with self.store.locked():
                 self.store.set_aside()
