@@ -14,7 +14,9 @@ __all__ = ["EXTRAS", "available", "require"]
 
 #: Top-level module -> the extra of ``sciml`` that installs it.
 EXTRAS = {"torch": "learn", "neuralop": "learn", "safetensors": "learn", "threadpoolctl": "learn",
-          "matplotlib": "plot", "cupy": "gpu"}
+          "matplotlib": "plot", "cupy": "gpu",
+          "pydantic": "studies", "yaml": "studies", "zarr": "studies", "pyarrow": "studies", "pandas": "studies",
+          "xarray": "studies", "dask": "studies", "distributed": "studies", "dask_jobqueue": "jobqueue"}
 
 
 def available(module: str) -> bool:
