@@ -107,8 +107,8 @@ def _choose_splitting(n: int, box, ratio: float) -> tuple[float, tuple[int, ...]
     """Splitting width ``σ`` and cells per mode minimising a cost model of one step.
 
     Long range: ``3 N r³`` multiply-adds for the particles (``r ≈ 2.6 ℓ/σ + 10`` basis
-    functions on a cell of length ``ℓ``) plus ``3 K R⁴`` for the core (``R`` per mode);
-    short range: about 20 multiply-add equivalents per listed pair.
+    functions on a cell of length ``ℓ``) plus about ``1.4 K R⁴`` for the core (``R`` per mode,
+    low-rank couplings); short range: about 1200 multiply-add equivalents per pair (measured).
     """
     widths = np.array([b - a for a, b in box])
     volume = float(np.prod(widths))
@@ -117,14 +117,31 @@ def _choose_splitting(n: int, box, ratio: float) -> tuple[float, tuple[int, ...]
     for sigma in np.geomspace(widths.min() / 200, widths.max() / 2, 60):
         k_terms = 22 + 0.6 * diameter / sigma
         pairs = 0.5 * n * n * min(1.0, 4.19 * (ratio * sigma) ** 3 / volume)
-        for cells in range(1, 7):
+        for split in range(1, 7):
+            cells = np.maximum(1, np.round(split * widths / widths.max())).astype(int)
             local = 2.6 * (widths / cells) / sigma + 10
             total = cells * local
-            cost = 3 * n * float(np.prod(local)) + 3 * k_terms * float(np.prod(total)) * float(total.max()) \
-                + 2000.0 * pairs
+            cost = 3 * n * float(np.prod(local)) + 1.4 * k_terms * float(np.prod(total)) * float(total.max()) \
+                + 1200.0 * pairs
             if cost < best[0]:
-                best = (cost, float(sigma), (cells,) * 3)
+                best = (cost, float(sigma), tuple(int(c) for c in cells))
     return best[1], best[2]
+
+
+def _psd_factor(matrix: np.ndarray, tol: float) -> np.ndarray:
+    """``A`` with ``A Aᵀ ≈ matrix`` (symmetric positive semi-definite), dropping eigenvalues
+    below ``tol · 1e-3`` of the largest."""
+    values, vectors = np.linalg.eigh(matrix)
+    keep = values > tol * 1e-3 * values[-1]
+    return vectors[:, keep] * np.sqrt(values[keep])
+
+
+def _mode_products(tensor: np.ndarray, m1: np.ndarray, m2: np.ndarray, m3: np.ndarray) -> np.ndarray:
+    """``tensor ×_1 m1 ×_2 m2 ×_3 m3`` for a 3-way tensor."""
+    n1, n2, n3 = tensor.shape
+    t = (m1 @ tensor.reshape(n1, -1)).reshape(m1.shape[0], n2, n3)
+    t = np.matmul(m2, t)
+    return (t.reshape(-1, n3) @ m3.T).reshape(m1.shape[0], m2.shape[0], m3.shape[0])
 
 
 class ParticlePotential:
@@ -149,7 +166,7 @@ class ParticlePotential:
         Accuracy of each approximation relative to ``2/(σ√π)`` (see the module notes for
         the measured errors).
     skin : float, optional
-        Verlet skin of the neighbour list (default ``σ/2``): the list is reused while no
+        Verlet skin of the neighbour list (default ``σ/5``): the list is reused while no
         particle moved more than ``skin/2`` since it was built.
 
     Attributes
@@ -179,7 +196,7 @@ class ParticlePotential:
     """
 
     def __init__(self, positions: Any, charges: Any, *, domain: Sequence[Sequence[float]] = ((-1.0, 1.0),) * 3,
-                 sigma: float | None = None, cells: int | Sequence[int] | None = None, tol: float = 1e-10,
+                 sigma: float | None = None, cells: int | Sequence[int] | None = None, tol: float = 1e-8,
                  skin: float | None = None):
         self.domain = _check_domain(domain)
         x, q = _check_particles(positions, charges, self.domain)
@@ -202,7 +219,7 @@ class ParticlePotential:
             raise ValueError(f"cells must be a positive int or three of them, got {cells!r}")
         self.cells = tuple(int(c) for c in cells)
         self.cutoff = ratio * self.sigma
-        self.skin = 0.5 * self.sigma if skin is None else float(skin)
+        self.skin = 0.2 * self.sigma if skin is None else float(skin)
         if not (math.isfinite(self.skin) and self.skin >= 0):
             raise ValueError(f"skin must be >= 0, got {skin!r}")
         diameter = math.sqrt(sum(w * w for w in widths))
@@ -213,7 +230,10 @@ class ParticlePotential:
             if (interval, c) not in bases:
                 bases[(interval, c)] = gaussian_mode_basis(interval, self.gaussians.exponents, cells=c, tol=self.tol)
         self.bases = tuple(bases[(interval, c)] for interval, c in zip(self.domain, self.cells))
-        self._couplings = tuple(np.stack([b.coupling(p) for p in self.gaussians.exponents]) for b in self.bases)
+        # M_k = A_k A_kᵀ (Gaussian kernel matrices are positive semi-definite): wide Gaussians
+        # have few factors, so the core costs O(K R³ ρ) instead of O(K R⁴).
+        self._couplings = tuple(tuple(_psd_factor(b.coupling(p), self.tol) for p in self.gaussians.exponents)
+                                for b in self.bases)
         self.stats = PotentialStats()
         self._neighbours: NeighbourList | None = None
         self._set(x, q)
@@ -280,12 +300,8 @@ class ParticlePotential:
                 pairs = (p2[part, :, None] * p3[part, None, :]).reshape(p2[part].shape[0], -1)
                 block += ((p1[part] * q[rows[part], None]).T @ pairs).reshape(block.shape)
         core = np.zeros_like(weights)
-        r1, r2, r3 = self.ranks
-        for k, w in enumerate(self.gaussians.weights):
-            m1, m2, m3 = (c[k] for c in self._couplings)
-            t = (m1 @ weights.reshape(r1, -1)).reshape(r1, r2, r3)
-            t = np.matmul(m2, t)
-            core += w * (t.reshape(-1, r3) @ m3.T).reshape(r1, r2, r3)
+        for w, a1, a2, a3 in zip(self.gaussians.weights, *self._couplings):
+            core += w * _mode_products(_mode_products(weights, a1.T, a2.T, a3.T), a1, a2, a3)
         return core
 
     # -- results --------------------------------------------------------------------------

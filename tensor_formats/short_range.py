@@ -38,7 +38,7 @@ class NeighbourList:
     >>> neighbours = NeighbourList(x, cutoff=0.2, skin=0.05)
     >>> neighbours.pairs.tolist()
     [[0, 1]]
-    >>> neighbours.valid_for(x + 0.02), neighbours.valid_for(x + np.array([[0.0, 0.0, 0.0]] * 2 + [[0.1, 0, 0]]))
+    >>> neighbours.valid_for(x + 0.01), neighbours.valid_for(x + 0.1)   # moved |0.017| and |0.17| vs skin/2
     (True, False)
     """
 
@@ -78,22 +78,27 @@ def erfc_pair_sums(positions: np.ndarray, charges: np.ndarray, pairs: np.ndarray
     grad = np.zeros((n, 3))
     if pairs.shape[0] == 0:
         return phi, grad
-    i, j = pairs[:, 0], pairs[:, 1]
-    d = positions[i] - positions[j]
-    r = np.sqrt(np.einsum("ij,ij->i", d, d))
-    if np.any(r == 0):
+    # One contiguous 1-D gather per coordinate: several times faster than rows of (N, 3).
+    i, j = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+    coords = [np.ascontiguousarray(positions[:, axis]) for axis in range(3)]
+    d = [np.take(c, i) - np.take(c, j) for c in coords]
+    r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    if not np.all(r > 0):
         k = int(np.flatnonzero(r == 0)[0])
         raise ValueError(f"positions: particles {int(i[k])} and {int(j[k])} coincide; the potential is singular there")
-    near = r < cutoff
-    i, j, d, r = i[near], j[near], d[near], r[near]
-    rho = r / sigma
+    near = np.flatnonzero(r < cutoff)
+    if near.size < r.size:
+        i, j, r = np.take(i, near), np.take(j, near), np.take(r, near)
+        d = [np.take(component, near) for component in d]
+    rho = r * (1.0 / sigma)
     kernel = erfc(rho) / r
-    # d/dr [erfc(r/σ)/r] = -erfc(r/σ)/r² - 2/(σ√π) exp(-r²/σ²)/r
-    slope = -(kernel + (2.0 / (sigma * math.sqrt(math.pi))) * np.exp(-rho * rho)) / r
-    phi += np.bincount(i, weights=charges[j] * kernel, minlength=n)
-    phi += np.bincount(j, weights=charges[i] * kernel, minlength=n)
-    along = (slope / r)[:, None] * d  # ∇_{x_i} kernel(|x_i - x_j|)
+    qi, qj = np.take(charges, i), np.take(charges, j)
+    phi += np.bincount(i, weights=qj * kernel, minlength=n)
+    phi += np.bincount(j, weights=qi * kernel, minlength=n)
+    # ∇_{x_i} erfc(r/σ)/r = slope(r) (x_i - x_j)/r, slope = -erfc(r/σ)/r² - 2/(σ√π) exp(-r²/σ²)/r
+    radial = -(kernel + (2.0 / (sigma * math.sqrt(math.pi))) * np.exp(-rho * rho)) / (r * r)
+    on_i, on_j = qj * radial, qi * radial
     for axis in range(3):
-        grad[:, axis] += np.bincount(i, weights=charges[j] * along[:, axis], minlength=n)
-        grad[:, axis] -= np.bincount(j, weights=charges[i] * along[:, axis], minlength=n)
+        grad[:, axis] = np.bincount(i, weights=on_i * d[axis], minlength=n) \
+            - np.bincount(j, weights=on_j * d[axis], minlength=n)
     return phi, grad
