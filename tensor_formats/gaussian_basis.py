@@ -129,7 +129,8 @@ def gaussian_mode_basis(interval: Sequence[float], exponents: Sequence[float], *
     cells : int
         Number of equal cells; each gets its own basis (fewer functions per cell, more in all).
     tol : float
-        Absolute accuracy of the interpolation of every Gaussian (their maximum is 1).
+        Truncation threshold of the bases: the interpolation error of every Gaussian (their
+        maximum is 1) in both arguments is about ``tol`` (measured 0.01–1 ``tol`` in the tests).
     max_points : int
         Largest number of Chebyshev points per cell.
 
@@ -159,7 +160,7 @@ def gaussian_mode_basis(interval: Sequence[float], exponents: Sequence[float], *
     width = b - a
     t_max = math.sqrt(float(p[-1]))
     # Sources resolved along the whole interval: every y -> exp(-p (x - y)²) is a combination.
-    sources = chebyshev_points(int(math.ceil(3.0 * width * t_max)) + 33, (a, b))
+    sources = chebyshev_points(int(math.ceil(6.0 * width * t_max)) + 33, (a, b))
     edges = np.linspace(a, b, int(cells) + 1)
     coefficients, derivatives, points = [], [], []
     for c in range(int(cells)):
