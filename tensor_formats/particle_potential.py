@@ -39,7 +39,7 @@ from scipy.optimize import brentq
 from scipy.special import erfc
 
 from .gaussian_basis import GaussianModeBasis, gaussian_mode_basis
-from .potentials import erf_gaussians
+from .potentials import erf_gaussians_sinh
 from .short_range import NeighbourList, erfc_pair_sums
 
 __all__ = ["ParticlePotential", "PotentialStats"]
@@ -136,6 +136,18 @@ def _psd_factor(matrix: np.ndarray, tol: float) -> np.ndarray:
     return vectors[:, keep] * np.sqrt(values[keep])
 
 
+def _coupling_term(matrices: Sequence[np.ndarray], tol: float) -> tuple[bool, tuple[np.ndarray, ...]]:
+    """One Gaussian's 1-D coupling matrices, as factors ``A_d`` (``M_d = A_d A_dᵀ``) where
+    applying those is cheaper than the dense ``M_d`` (wide Gaussians have few factors)."""
+    factors = tuple(_psd_factor(m, tol) for m in matrices)
+    sizes = [m.shape[0] for m in matrices]
+    ranks = [a.shape[1] for a in factors]
+    dense = 3.0 * float(np.prod(sizes)) * max(sizes)
+    # Into the factors (mode by mode, ρ_1..ρ_d R_d..R_3) and back out: twice that work.
+    factored = 2.0 * sum(float(np.prod(ranks[: d + 1])) * float(np.prod(sizes[d:])) for d in range(3))
+    return (True, factors) if factored < dense else (False, tuple(matrices))
+
+
 def _mode_products(tensor: np.ndarray, m1: np.ndarray, m2: np.ndarray, m3: np.ndarray) -> np.ndarray:
     """``tensor ×_1 m1 ×_2 m2 ×_3 m3`` for a 3-way tensor."""
     n1, n2, n3 = tensor.shape
@@ -223,7 +235,7 @@ class ParticlePotential:
         if not (math.isfinite(self.skin) and self.skin >= 0):
             raise ValueError(f"skin must be >= 0, got {skin!r}")
         diameter = math.sqrt(sum(w * w for w in widths))
-        self.gaussians = erf_gaussians(1.0 / self.sigma, eps=self.tol, r_max=diameter)
+        self.gaussians = erf_gaussians_sinh(1.0 / self.sigma, eps=self.tol, r_max=diameter)
         self.self_value = 2.0 / (self.sigma * math.sqrt(math.pi))  # erf(r/σ)/r at r = 0
         bases: dict[tuple, GaussianModeBasis] = {}
         for interval, c in zip(self.domain, self.cells):
@@ -232,8 +244,8 @@ class ParticlePotential:
         self.bases = tuple(bases[(interval, c)] for interval, c in zip(self.domain, self.cells))
         # M_k = A_k A_kᵀ (Gaussian kernel matrices are positive semi-definite): wide Gaussians
         # have few factors, so the core costs O(K R³ ρ) instead of O(K R⁴).
-        self._couplings = tuple(tuple(_psd_factor(b.coupling(p), self.tol) for p in self.gaussians.exponents)
-                                for b in self.bases)
+        self._couplings = [_coupling_term([b.coupling(p) for b in self.bases], self.tol)
+                           for p in self.gaussians.exponents]
         self.stats = PotentialStats()
         self._neighbours: NeighbourList | None = None
         self._set(x, q)
@@ -300,8 +312,11 @@ class ParticlePotential:
                 pairs = (p2[part, :, None] * p3[part, None, :]).reshape(p2[part].shape[0], -1)
                 block += ((p1[part] * q[rows[part], None]).T @ pairs).reshape(block.shape)
         core = np.zeros_like(weights)
-        for w, a1, a2, a3 in zip(self.gaussians.weights, *self._couplings):
-            core += w * _mode_products(_mode_products(weights, a1.T, a2.T, a3.T), a1, a2, a3)
+        for w, (factored, (a1, a2, a3)) in zip(self.gaussians.weights, self._couplings):
+            if factored:
+                core += w * _mode_products(_mode_products(weights, a1.T, a2.T, a3.T), a1, a2, a3)
+            else:
+                core += w * _mode_products(weights, a1, a2, a3)
         return core
 
     # -- results --------------------------------------------------------------------------
