@@ -107,22 +107,22 @@ def _choose_splitting(n: int, box, ratio: float) -> tuple[float, tuple[int, ...]
     """Splitting width ``σ`` and cells per mode minimising a cost model of one step.
 
     Long range: ``3 N r³`` multiply-adds for the particles (``r ≈ 2.6 ℓ/σ + 10`` basis
-    functions on a cell of length ``ℓ``) plus about ``1.4 K R⁴`` for the core (``R`` per mode,
-    low-rank couplings); short range: about 1200 multiply-add equivalents per pair (measured).
+    functions on a cell of length ``ℓ``) plus about ``1.8 K R⁴`` for the core (``R`` per mode,
+    low-rank couplings); short range: about 830 multiply-add equivalents per pair (measured).
     """
     widths = np.array([b - a for a, b in box])
     volume = float(np.prod(widths))
     diameter = float(np.linalg.norm(widths))
     best = (math.inf, 0.0, (1, 1, 1))
     for sigma in np.geomspace(widths.min() / 200, widths.max() / 2, 60):
-        k_terms = 22 + 0.6 * diameter / sigma
+        k_terms = 8 + 3 * math.log(max(diameter / sigma, 1.0))
         pairs = 0.5 * n * n * min(1.0, 4.19 * (ratio * sigma) ** 3 / volume)
         for split in range(1, 7):
             cells = np.maximum(1, np.round(split * widths / widths.max())).astype(int)
             local = 2.6 * (widths / cells) / sigma + 10
             total = cells * local
-            cost = 3 * n * float(np.prod(local)) + 1.4 * k_terms * float(np.prod(total)) * float(total.max()) \
-                + 1200.0 * pairs
+            cost = 3 * n * float(np.prod(local)) + 1.8 * k_terms * float(np.prod(total)) * float(total.max()) \
+                + 830.0 * pairs
             if cost < best[0]:
                 best = (cost, float(sigma), tuple(int(c) for c in cells))
     return best[1], best[2]
