@@ -2,8 +2,9 @@
 
 The kernel is split Ewald-like, ``1/r = erf(r/σ)/r + erfc(r/σ)/r``:
 
-* the smooth long range ``erf(r/σ)/r = Σ_k w_k exp(-t_k² r²)`` (Gauss–Legendre in ``t``,
-  :func:`~tensor_formats.potentials.erf_gaussians`) is separable per coordinate.  Each mode of
+* the smooth long range ``erf(r/σ)/r = Σ_k w_k exp(-t_k² r²)`` (Gauss–Legendre in ``t``
+  after a sinh map, :func:`~tensor_formats.potentials.erf_gaussians_sinh`) is separable per
+  coordinate.  Each mode of
   the box carries a piecewise interpolation basis of those Gaussians
   (:mod:`tensor_formats.gaussian_basis`), so the long-range potential is a Tucker tensor:
   factors ``L_a(x_d)`` (Chebyshev polynomials per cell), core
@@ -23,8 +24,11 @@ The quadrature, the bases, the coupling matrices and the neighbour list are buil
 Accuracy: every approximation (quadrature, interpolation, cutoff) is below ``tol`` relative
 to ``2/(σ√π)``, the largest value of the long-range kernel.  Measured against the direct sum
 (``tests/test_particle_potential.py``, ``benchmarks/bench_particle_potentials.py``): with the
-default ``tol = 1e-10`` the maximum error of the potentials is about 1e-9–1e-8 of their
-largest magnitude and that of the forces about 1e-9 of theirs.
+default ``tol = 1e-8`` the maximum error of the potentials is about 1e-9–1e-8 of their largest
+magnitude and that of the forces 1e-10–1e-9 of theirs (N = 20,000 in ``[-1, 1]³``: 7.6e-9 and
+7.0e-10); ``tol = 1e-10`` gives about 1e-11.  The energy carries a systematic part, at most
+``tol · 2/(σ√π) · Σ q_i²`` (the kernel's error at distance 0, in every self-term removed).
+Positions and charges are numpy arrays: the neighbour search runs on the host.
 """
 
 from __future__ import annotations
