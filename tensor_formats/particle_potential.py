@@ -48,7 +48,7 @@ from .short_range import NeighbourList, erfc_pair_sums
 
 __all__ = ["ParticlePotential", "PotentialStats"]
 
-_CHUNK = 2048  # particles per block of the core contractions (bounds the memory to ~60 MB)
+_CHUNK_ENTRIES = 2**22  # entries of one (particles, r, r) block of the core contractions (32 MB)
 
 
 @dataclass
@@ -311,8 +311,9 @@ class ParticlePotential:
         weights = np.zeros(self.ranks)
         for rows, blocks, ((p1, _), (p2, _), (p3, _)) in self._groups:
             block = weights[blocks]
-            for s in range(0, rows.size, _CHUNK):
-                part = slice(s, s + _CHUNK)
+            chunk = max(64, _CHUNK_ENTRIES // (p2.shape[1] * p3.shape[1]))
+            for s in range(0, rows.size, chunk):
+                part = slice(s, s + chunk)
                 pairs = (p2[part, :, None] * p3[part, None, :]).reshape(p2[part].shape[0], -1)
                 block += ((p1[part] * q[rows[part], None]).T @ pairs).reshape(block.shape)
         core = np.zeros_like(weights)
@@ -331,8 +332,9 @@ class ParticlePotential:
         for rows, blocks, ((p1, d1), (p2, d2), (p3, d3)) in self._groups:
             core = self.core[blocks]
             flat = core.reshape(core.shape[0], -1)
-            for s in range(0, rows.size, _CHUNK):
-                part = slice(s, s + _CHUNK)
+            chunk = max(64, _CHUNK_ENTRIES // flat.shape[1])
+            for s in range(0, rows.size, chunk):
+                part = slice(s, s + chunk)
                 m = p1[part].shape[0]
                 b0 = (p1[part] @ flat).reshape(m, core.shape[1], core.shape[2])
                 b1 = (d1[part] @ flat).reshape(m, core.shape[1], core.shape[2])
