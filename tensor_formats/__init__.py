@@ -5,12 +5,14 @@ Chebyshev–Tucker format and FunBaT.  ``import tensor_formats`` never imports t
 * :mod:`tensor_formats.tucker` — HOSVD with an ε-rank rule, HOOI, RHOSVD, ``TuckerTensor``.
 * :class:`ChebyshevTucker` — d-variate functions in Chebyshev–Tucker form.
 * :mod:`tensor_formats.potentials` — range-separated many-particle Newton potentials.
+* :class:`ParticlePotential` — potentials and forces of many charges, stepped with ``update``.
 * :class:`FunBaT` — functional Bayesian Tucker decomposition of continuous-indexed data.
 """
 
 from . import chebyshev, tucker
 from .chebyshev_tucker import ChebyshevTucker
 from .funbat import FunBaT
+from .particle_potential import ParticlePotential
 from .tucker import TuckerTensor, hooi, hosvd, rhosvd
 
-__all__ = ["ChebyshevTucker", "FunBaT", "TuckerTensor", "chebyshev", "hooi", "hosvd", "rhosvd", "tucker"]
+__all__ = ["ChebyshevTucker", "FunBaT", "ParticlePotential", "TuckerTensor", "chebyshev", "hooi", "hosvd", "rhosvd", "tucker"]

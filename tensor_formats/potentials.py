@@ -28,7 +28,7 @@ from sciml.backend import array_namespace, namespace_for, scipy_like
 
 from .chebyshev_tucker import ChebyshevTucker
 
-__all__ = ["GaussianSum", "RangeSeparatedPotential", "erf_gaussians", "sinc_gaussians"]
+__all__ = ["GaussianSum", "RangeSeparatedPotential", "erf_gaussians", "erf_gaussians_sinh", "sinc_gaussians"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,53 @@ def erf_gaussians(beta: float, *, eps: float = 1e-12, r_max: float = 2.0 * math.
             order = np.argsort(t)
             return GaussianSum(tuple(float(v) for v in (t * t)[order]), tuple(float(v) for v in a[order]))
     raise RuntimeError(f"erf_gaussians did not reach eps={eps} with 400 nodes")
+
+
+def erf_gaussians_sinh(beta: float, *, eps: float = 1e-10, r_max: float = 2.0 * math.sqrt(3.0)) -> GaussianSum:
+    """Fewer Gaussians for ``erf(βr)/r`` on ``[0, r_max]``: Gauss–Legendre after ``t = β sinh(αu)/sinh(α)``.
+
+    ``erf(βr)/r = (2/√π) ∫_0^β exp(-r² t²) dt``; the integrand varies fast near ``t = 0`` (large
+    ``r``) and slowly near ``t = β``, where plain Gauss–Legendre (:func:`erf_gaussians`) wastes
+    the nodes it clusters at the end.  The map moves them towards 0: the fewest nodes, and for
+    them the first ``α`` of 0.5, 1, ..., 6, with absolute error ``<= eps·β`` on 2000 distances
+    (about 20 terms instead of 35 at ``βr_max = 40``, ``eps = 1e-8``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import erf
+    >>> from tensor_formats.potentials import erf_gaussians, erf_gaussians_sinh
+    >>> g = erf_gaussians_sinh(10.0, eps=1e-8, r_max=3.5)
+    >>> r = np.linspace(1e-3, 3.5, 500)
+    >>> bool(np.max(np.abs(g(r) - erf(10 * r) / r)) < 1e-7), len(g) < len(erf_gaussians(10.0, eps=1e-8, r_max=3.5))
+    (True, True)
+    """
+    import numpy as np
+    from scipy.special import erf
+
+    if not (beta > 0 and 0 < eps < 1 and r_max > 0):
+        raise ValueError(f"need beta > 0, 0 < eps < 1, r_max > 0, got {beta}, {eps}, {r_max}")
+    r = np.linspace(1e-6, r_max, 2000)
+    exact = erf(beta * r) / r
+    best = None
+    for n in range(2, 200):  # the fewest nodes first; for each, the maps α = 0.5, 1, ..., 6
+        nodes, weights = np.polynomial.legendre.leggauss(n)
+        u = 0.5 * (nodes + 1.0)
+        for alpha in np.arange(0.5, 6.01, 0.5):
+            t = beta * np.sinh(alpha * u) / math.sinh(alpha)
+            a = 0.5 * weights * beta * alpha * np.cosh(alpha * u) / math.sinh(alpha) * 2.0 / math.sqrt(math.pi)
+            coarse = slice(None, None, 16)  # a cheap screen on every 16th distance first
+            if np.max(np.abs(np.exp(-np.outer(r[coarse] ** 2, t * t)) @ a - exact[coarse])) > eps * beta:
+                continue
+            if np.max(np.abs(np.exp(-np.outer(r * r, t * t)) @ a - exact)) <= eps * beta:
+                best = (t, a)
+                break
+        if best is not None:
+            break
+    if best is None:
+        raise RuntimeError(f"erf_gaussians_sinh did not reach eps={eps} with 200 nodes")
+    t, a = best
+    return GaussianSum(tuple(float(v) for v in t * t), tuple(float(v) for v in a))
 
 
 def _cp_factor(xp, exponents, positions_axis):

@@ -6,7 +6,7 @@ from scipy.special import erf
 
 from helpers import assert_close
 from sciml.backend import backend_name
-from tensor_formats.potentials import RangeSeparatedPotential, erf_gaussians, sinc_gaussians
+from tensor_formats.potentials import RangeSeparatedPotential, erf_gaussians, erf_gaussians_sinh, sinc_gaussians
 from validation import exact
 
 
@@ -26,6 +26,19 @@ def test_erf_gaussians_match_erf():
     with np.errstate(invalid="ignore", divide="ignore"):
         ref = np.where(r == 0, 10 / math.sqrt(math.pi), erf(5 * r) / r)
     assert np.max(np.abs(g(r) - ref)) <= 5e-12
+
+
+def test_erf_gaussians_sinh_match_erf_with_fewer_terms():
+    for beta, eps, r_max in [(5.0, 1e-10, 3.5), (12.0, 1e-8, 3.5), (30.0, 1e-12, 2.0)]:
+        g = erf_gaussians_sinh(beta, eps=eps, r_max=r_max)
+        r = np.linspace(0.0, r_max, 3001)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = np.where(r == 0, 2 * beta / math.sqrt(math.pi), erf(beta * r) / r)
+        assert np.max(np.abs(g(r) - ref)) <= 1.5 * eps * beta
+        assert len(g) < len(erf_gaussians(beta, eps=eps, r_max=r_max))
+        assert list(g.exponents) == sorted(g.exponents)
+    with pytest.raises(ValueError, match="beta"):
+        erf_gaussians_sinh(-1.0)
 
 
 @pytest.fixture(scope="module")
