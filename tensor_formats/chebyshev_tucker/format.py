@@ -14,6 +14,7 @@ from sciml.backend import backend_name, to_backend
 
 from ..tucker import TuckerTensor
 from . import arithmetic, calculus, construction, evaluation, files
+from . import simplify as simplify_module
 from .grid import check_domain
 
 __all__ = ["ChebyshevTucker"]
@@ -58,7 +59,8 @@ class ChebyshevTucker:
     @classmethod
     def from_function(cls, f: Callable[..., Any], domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
                       degree: int | Sequence[int] | None = None, rank: int | Sequence[int] | None = None,
-                      backend: str = "numpy", max_degree: int | Sequence[int] | None = None) -> ChebyshevTucker:
+                      backend: str = "numpy", max_degree: int | Sequence[int] | None = None,
+                      method: str = "full") -> ChebyshevTucker:
         """Interpolate ``f(x1, ..., xd)`` on a Chebyshev grid and compress.
 
         Parameters
@@ -78,11 +80,27 @@ class ChebyshevTucker:
         backend : str
         max_degree : int or sequence of int, optional
             Upper limit of the adaptive degree; by default the largest ``2^k`` keeping
-            the grid under 2^25 samples.  If a mode is not resolved there, a
-            ``RuntimeWarning`` names it.
+            the grid under 2^25 samples (``"full"``) or 4096 (``"cross"``).  If a mode is
+            not resolved there, a ``RuntimeWarning`` says "not resolved: degree cap N
+            reached" and names the mode.
+        method : {"full", "cross"}
+            ``"full"``: sample the whole tensor grid (``n^d`` evaluations; the oracle).
+            ``"cross"``: Tucker cross approximation from fibres
+            (:mod:`~tensor_formats.chebyshev_tucker.cross`, ``O(n r² + r³)`` evaluations
+            in 3-D); its result carries the number of samples as ``evaluations``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tensor_formats import ChebyshevTucker
+        >>> f = ChebyshevTucker.from_function(lambda x, y, z: np.cos(x + y * z), [(-1, 1)] * 3,
+        ...                                   tol=1e-10, method="cross")
+        >>> full = ChebyshevTucker.from_function(lambda x, y, z: np.cos(x + y * z), [(-1, 1)] * 3, tol=1e-10)
+        >>> f.evaluations < 33**3, bool(abs(f.integral() - full.integral()) < 1e-9)
+        (True, True)
         """
         return construction.from_function(cls, f, domain, tol=tol, degree=degree, rank=rank, backend=backend,
-                                          max_degree=max_degree)
+                                          max_degree=max_degree, method=method)
 
     @classmethod
     def from_values(cls, values: Any, domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
@@ -124,9 +142,10 @@ class ChebyshevTucker:
                                     method=method, backend=backend)
 
     @classmethod
-    def constant(cls, value: float, domain: Sequence[Sequence[float]], *, backend: str = "numpy") -> ChebyshevTucker:
-        """The constant function ``value`` (rank 1, degree 1 per mode)."""
-        return construction.constant(cls, value, domain, backend=backend)
+    def constant(cls, value: float, domain: Sequence[Sequence[float]], *, backend: str = "numpy",
+                 tol: float = 1e-12) -> ChebyshevTucker:
+        """The constant function ``value`` (rank 1, degree 0 per mode; rank 0 for ``value == 0``)."""
+        return construction.constant(cls, value, domain, backend=backend, tol=tol)
 
     # -- properties --------------------------------------------------------------------
     @property
@@ -225,9 +244,41 @@ class ChebyshevTucker:
     __rmul__ = __mul__
 
     def __truediv__(self, other) -> ChebyshevTucker:
-        if not isinstance(other, (int, float)):
-            return NotImplemented
-        return self * (1.0 / float(other))
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            if other == 0:
+                raise ZeroDivisionError("division of a ChebyshevTucker by zero")
+            return arithmetic.scale(self, 1.0 / float(other))
+        other = arithmetic.operand(self, other, ChebyshevTucker)
+        return NotImplemented if other is NotImplemented else arithmetic.divide(self, other)
+
+    def __rtruediv__(self, other) -> ChebyshevTucker:
+        other = arithmetic.operand(self, other, ChebyshevTucker)
+        return NotImplemented if other is NotImplemented else arithmetic.divide(other, self)
+
+    def __pow__(self, exponent) -> ChebyshevTucker:
+        return arithmetic.power(self, exponent)
+
+    def __abs__(self) -> ChebyshevTucker:
+        """``|f|`` by re-sampling (accurate where ``f`` does not change sign, as in Chebfun3)."""
+        return arithmetic.compose(self, lambda v: abs(v))
+
+    def apply(self, fn: Callable[[Any], Any]) -> ChebyshevTucker:
+        """Composition ``fn(f)`` with a vectorised univariate function, adaptively re-sampled.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tensor_formats import ChebyshevTucker
+        >>> f = ChebyshevTucker.from_function(lambda x, y: x + y, [(0, 1)] * 2)
+        >>> g = f.apply(np.exp)
+        >>> g.ranks, bool(abs(g.integral() - (np.e - 1) ** 2) < 1e-11)
+        ((1, 1), True)
+        """
+        return arithmetic.compose(self, fn)
+
+    def simplify(self, tol: float | None = None) -> ChebyshevTucker:
+        """Ranks and degrees chopped to ``tol`` (default ``self.tol``): Chebfun's ``simplify``."""
+        return simplify_module.simplify(self, tol)
 
     # -- backends and files (tensor_formats.chebyshev_tucker.files) ---------------------
     def to_backend(self, name: str) -> ChebyshevTucker:
