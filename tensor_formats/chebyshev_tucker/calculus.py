@@ -61,12 +61,16 @@ def diff(f: Any, axis: int, order: int = 1) -> Any:
         raise ValueError(f"axis must be in [0, {f.ndim}), got {axis}")
     if int(order) < 1:
         raise ValueError(f"order must be >= 1, got {order}")
+    from .simplify import is_zero, simplify, zero
+
     xp = array_namespace(f.core)
+    if is_zero(f) or f.factors[axis].shape[0] <= int(order):  # constant in x_axis: the derivative is 0
+        return zero(type(f), f.domain, tol=f.tol, backend=f.backend)
     dv = cheb.differentiate(f.factors[axis], 0, domain=f.domain[axis], order=int(order))
-    q, r = xp.linalg.qr(dv)
+    q, r = xp.linalg.qr(dv[:dv.shape[0] - int(order), :])  # the last `order` rows are zero
     factors = list(f.factors)
     factors[axis] = q
-    return type(f)(mode_product(f.core, r, axis), factors, f.domain, tol=f.tol)
+    return simplify(type(f)(mode_product(f.core, r, axis), factors, f.domain, tol=f.tol))
 
 
 def norm(f: Any) -> float:

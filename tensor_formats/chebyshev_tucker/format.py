@@ -13,7 +13,7 @@ from typing import Any
 from sciml.backend import backend_name, to_backend
 
 from ..tucker import TuckerTensor
-from . import arithmetic, calculus, construction, evaluation, files
+from . import arithmetic, calculus, construction, evaluation, extrema, files, geometry, vector
 from . import simplify as simplify_module
 from .grid import check_domain
 
@@ -199,17 +199,89 @@ class ChebyshevTucker:
         return evaluation.on_grid(self, *xs, full=full, extrapolate=extrapolate)
 
     # -- calculus (tensor_formats.chebyshev_tucker.calculus) ----------------------------
-    def integral(self, axes: int | Sequence[int] | None = None):
-        """Integral over the box (a float), or over ``axes`` (a ChebyshevTucker in the rest)."""
-        return calculus.integral(self, axes)
+    def integral(self, axes: int | Sequence[int] | None = None, *, box: Sequence[Sequence[float]] | None = None):
+        """Integral over the box (a float), or over ``axes`` (a ChebyshevTucker in the rest).
+
+        ``box``: integrate over this sub-box instead (inside the domain; with ``axes``, the
+        sub-box applies to every variable).  Line integrals: ``f.slice(...).integral()``.
+        """
+        f = self if box is None else self.restrict(box)
+        return calculus.integral(f, axes)
 
     def diff(self, axis: int, order: int = 1) -> ChebyshevTucker:
         """Partial derivative of the given order along ``axis`` (factors re-orthonormalised by QR)."""
         return calculus.diff(self, axis, order)
 
-    def norm(self) -> float:
-        """L2 norm ``(∫ f²)^(1/2)`` over the box, exact from the Chebyshev Gram matrices."""
-        return calculus.norm(self)
+    def norm(self, ord: float | str | None = None) -> float:
+        """L2 norm ``(∫ f²)^(1/2)`` over the box (exact from the Chebyshev Gram matrices), or with
+        ``ord=math.inf`` (or ``"inf"``) the sup-norm ``max |f|`` (location: :meth:`argmax_abs`)."""
+        if ord is None or ord == 2:
+            return calculus.norm(self)
+        if ord == math.inf or ord == "inf":
+            return extrema.sup_norm(self)[0]
+        raise ValueError(f"ord must be None, 2 or inf, got {ord!r}")
+
+    def cumsum(self, axis: int) -> ChebyshevTucker:
+        """``∫_{a_k}^{x_k} f dx_k`` along mode ``axis`` (a function of all variables)."""
+        return geometry.cumsum(self, axis)
+
+    def grad(self) -> vector.ChebyshevTuckerVector:
+        """The gradient, a :class:`~tensor_formats.chebyshev_tucker.vector.ChebyshevTuckerVector`."""
+        return vector.grad(self)
+
+    def laplacian(self) -> ChebyshevTucker:
+        """``Σ_k ∂²f/∂x_k²``."""
+        return vector.laplacian(self)
+
+    # -- geometry and extrema (tensor_formats.chebyshev_tucker.geometry, .extrema) ------
+    def restrict(self, box: Sequence[Sequence[float]]) -> ChebyshevTucker:
+        """The same function on a sub-box of its domain (each mode re-expanded there, then chopped)."""
+        return geometry.restrict(self, box)
+
+    def slice(self, *values: float | None):
+        """Fix variables: ``f.slice(x, None, None)`` is ``(y, z) -> f(x, y, z)``.
+
+        A number fixes that variable (inside the box), ``None`` keeps it.  Two or more kept
+        variables give a ChebyshevTucker, one a
+        :class:`~tensor_formats.chebyshev_tucker.univariate.ChebyshevLine` (evaluation,
+        integral, cumsum, roots, extrema, plot), none the value.
+        """
+        return geometry.slice_at(self, values)
+
+    def max(self) -> float:
+        """Global maximum (grid search then local polish; location: :meth:`argmax`)."""
+        return extrema.extremum(self, "max")[0]
+
+    def min(self) -> float:
+        """Global minimum (location: :meth:`argmin`)."""
+        return extrema.extremum(self, "min")[0]
+
+    def argmax(self) -> tuple[float, ...]:
+        """Location of the global maximum."""
+        return extrema.extremum(self, "max")[1]
+
+    def argmin(self) -> tuple[float, ...]:
+        """Location of the global minimum."""
+        return extrema.extremum(self, "min")[1]
+
+    def argmax_abs(self) -> tuple[float, ...]:
+        """Location of ``max |f|``."""
+        return extrema.sup_norm(self)[1]
+
+    def plot(self, ax: Any = None, *, n: int = 200, **kwargs: Any):
+        """Filled contour plot of a 2-D function with matplotlib (the ``[plot]`` extra); returns the axes."""
+        if self.ndim != 2:
+            raise ValueError(f"plot draws 2-D functions; slice this {self.ndim}-D one first (f.slice(...))")
+        import numpy as np
+
+        from sciml._extras import require
+
+        plt = require("matplotlib.pyplot")
+        ax = plt.gca() if ax is None else ax
+        host = self if self.backend == "numpy" else self.to_backend("numpy")
+        x, y = (np.linspace(a, b, int(n)) for a, b in self.domain)
+        ax.contourf(x, y, host.on_grid(x, y, full=True).T, levels=kwargs.pop("levels", 30), **kwargs)
+        return ax
 
     # -- compression and arithmetic (tensor_formats.chebyshev_tucker.arithmetic) --------
     def compress(self, tol: float | None = None, *, rank: int | Sequence[int] | None = None,
