@@ -117,7 +117,16 @@ def _resample(f: Any, sampler, cap: Sequence[int] | None) -> Any:
     With ``cap`` (the exact degrees of a polynomial result) the degree never exceeds it and
     no warning is needed; without it, the default cap applies and warns if reached.
     """
-    return from_sampler(type(f), sampler, f.domain, tol=f.tol, backend=f.backend, accuracy=SAFETY * f.tol,
+
+    def checked(grids):
+        values = sampler(grids)
+        xp = array_namespace(values)
+        if not bool(xp.all(xp.isfinite(values))):
+            raise ValueError("the result has NaN or infinite values on the Chebyshev grid (e.g. sqrt or log "
+                             "of a function that is negative somewhere)")
+        return values
+
+    return from_sampler(type(f), checked, f.domain, tol=f.tol, backend=f.backend, accuracy=SAFETY * f.tol,
                         max_degree=list(cap) if cap is not None else CROSS_MAX_DEGREE, warn=cap is None)
 
 

@@ -104,7 +104,7 @@ def from_function(cls: type, f: Callable[..., Any], domain: Sequence[Sequence[fl
             "result is less accurate than asked", RuntimeWarning, stacklevel=3)  # the caller of from_function
     for k in range(d):
         if cutoffs[k] < m[k]:
-            c = _take(xp, c, k, max(cutoffs[k], 2))
+            c = _take(xp, c, k, max(cutoffs[k], 1))  # degree 0 allowed
     return cls.from_coefficients(c, box, tol=tol, rank=rank)
 
 

@@ -1,0 +1,231 @@
+"""The Chebyshev–Tucker function toolbox (issue 19): adaptive arithmetic, cross approximation,
+calculus and geometry, extrema, bad input."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import erf
+
+from tensor_formats import ChebyshevTucker
+from tensor_formats.chebyshev_tucker import ChebyshevLine, ChebyshevTuckerVector
+from tensor_formats.checks import INTEGRALS
+
+CUBE = [(-1.0, 1.0)] * 3
+PTS = np.random.default_rng(19).uniform(-1, 1, (2000, 3))
+
+
+def runge(*x):
+    return 1.0 / (1.0 + sum(c * c for c in x))
+
+
+def smooth(x, y, z):
+    return np.exp(np.sin(x + y) + 0.5 * np.cos(z))
+
+
+def long_range(x, y, z, beta=5.0):
+    r = np.sqrt(x * x + y * y + z * z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = erf(beta * r) / r
+    return np.where(r < 1e-12, 2 * beta / math.sqrt(math.pi), value)
+
+
+# -- adaptive arithmetic ------------------------------------------------------------------
+@pytest.mark.parametrize("tol", [1e-8, 1e-12])
+def test_repeated_product_and_quotient_stay_compact_and_accurate(tol):
+    f0 = ChebyshevTucker.from_function(runge, CUBE, tol=tol)
+    g = ChebyshevTucker.from_function(smooth, CUBE, tol=tol)
+    exact = runge(*PTS.T)
+    f = f0
+    for _ in range(10):
+        f = f * g / g
+    assert all(df <= 1.1 * d0 for df, d0 in zip(f.degrees, f0.degrees)), (f.degrees, f0.degrees)
+    assert np.max(np.abs(f(PTS) - exact)) / np.max(np.abs(exact)) <= 10 * tol
+
+
+def test_products_chop_degrees():
+    # sin(20x) at degree 60, times a quadratic: the product needs about the same degree, not 62+.
+    f = ChebyshevTucker.from_function(lambda x, y: np.sin(6 * x) * np.cos(y), [(-1, 1)] * 2, tol=1e-10, degree=60)
+    g = ChebyshevTucker.from_function(lambda x, y: 1 + x * x + 0 * y, [(-1, 1)] * 2, tol=1e-10, degree=60)
+    h = f * g
+    assert h.degrees[0] < 40 and h.degrees[1] < 25, h.degrees
+    pts = PTS[:, :2]
+    np.testing.assert_allclose(h(pts), np.sin(6 * pts[:, 0]) * np.cos(pts[:, 1]) * (1 + pts[:, 0] ** 2), atol=1e-9)
+
+
+def test_division_composition_and_powers():
+    f = ChebyshevTucker.from_function(lambda x, y, z: 2 + x * y + np.sin(z), CUBE, tol=1e-11)
+    value = 2 + PTS[:, 0] * PTS[:, 1] + np.sin(PTS[:, 2])
+    np.testing.assert_allclose((1.0 / f)(PTS), 1 / value, rtol=1e-9)
+    np.testing.assert_allclose(f.apply(np.exp)(PTS), np.exp(value), rtol=1e-9)
+    np.testing.assert_allclose(f.apply(np.sqrt)(PTS), np.sqrt(value), rtol=1e-9)
+    np.testing.assert_allclose((f**3)(PTS), value**3, rtol=1e-9)
+    np.testing.assert_allclose((f**0.5)(PTS), np.sqrt(value), rtol=1e-9)
+    np.testing.assert_allclose(abs(-f)(PTS), value, rtol=1e-9)
+    assert (f**0).ranks == (1, 1, 1) and (f**0).degrees == (0, 0, 0)
+
+
+def test_zero_function_has_rank_zero_and_modes_may_have_degree_zero():
+    f = ChebyshevTucker.from_function(lambda x, y, z: np.exp(x) + 0 * y * z, CUBE, tol=1e-12)
+    assert f.degrees[1:] == (0, 0) and f.ranks == (1, 1, 1)
+    assert f.integral() == pytest.approx(4 * (math.e - 1 / math.e), rel=1e-13)
+    zero = f - f
+    assert zero.ranks == (0, 0, 0) and zero.integral() == 0.0 and zero.norm() == 0.0
+    assert (0.0 * f).ranks == (0, 0, 0) and ChebyshevTucker.constant(0.0, CUBE).ranks == (0, 0, 0)
+    assert ((f - f) + f)(PTS[:3]) == pytest.approx(np.exp(PTS[:3, 0]), rel=1e-12)
+    assert (zero * f).ranks == (0, 0, 0)
+    with pytest.raises(ZeroDivisionError):
+        f / zero
+    z = ChebyshevTucker.from_function(lambda x, y, z: 0 * x * y * z, CUBE, method="cross")
+    assert z.ranks == (0, 0, 0)
+
+
+def test_mixed_boxes_tolerances_and_vanishing_divisors_are_refused():
+    f = ChebyshevTucker.from_function(runge, CUBE, tol=1e-10)
+    with pytest.raises(ValueError, match="tolerances differ"):
+        f + ChebyshevTucker.from_function(runge, CUBE, tol=1e-8)
+    with pytest.raises(ValueError, match="domains differ"):
+        f * ChebyshevTucker.from_function(runge, [(-1, 1), (-1, 1), (0, 1)], tol=1e-10)
+    x = ChebyshevTucker.from_function(lambda x, y, z: x + 0 * y * z, CUBE, tol=1e-10)
+    with pytest.raises(ZeroDivisionError, match="vanishes"):
+        f / x
+    with pytest.raises(ValueError, match="NaN"), np.errstate(invalid="ignore"):
+        x.apply(np.sqrt)
+
+
+# -- cross approximation ------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(INTEGRALS))
+def test_cross_matches_the_full_oracle_on_the_integral_cases(name):
+    f, value = INTEGRALS[name]
+    cross = ChebyshevTucker.from_function(f, CUBE, tol=1e-12, method="cross")
+    full = ChebyshevTucker.from_function(f, CUBE, tol=1e-12, method="full")
+    assert abs(cross.integral() - value) <= 1e-11 * abs(value)
+    exact = f(*PTS.T)
+    scale = np.max(np.abs(exact))
+    assert np.max(np.abs(cross(PTS) - exact)) <= max(10 * np.max(np.abs(full(PTS) - exact)), 1e-11 * scale)
+    if max(cross.ranks) <= 2 and min(full.degrees) >= 50:  # low rank, high degree: far fewer samples
+        assert cross.evaluations < 0.1 * (max(full.degrees) + 1) ** 3
+
+
+def test_cross_uses_few_evaluations_at_high_degree():
+    beta = 20.0  # erf(20 r)/r needs degree > 100 at tol 1e-7
+
+    def f(x, y, z):
+        return long_range(x, y, z, beta)
+
+    cross = ChebyshevTucker.from_function(f, CUBE, tol=1e-7, method="cross")
+    assert min(cross.degrees) >= 100
+    assert cross.evaluations <= 0.15 * 129**3  # the full grid at degree 128: 2.1 M samples
+    pts = np.concatenate([PTS, 0.05 * PTS[:300]])
+    exact = f(*pts.T)
+    assert np.max(np.abs(cross(pts) - exact)) / np.max(exact) < 1e-6
+
+
+def test_cross_builds_degree_1000_for_a_low_rank_function():
+    def f(x, y, z):
+        return np.cos(1000 * x + y) * np.exp(z) + np.sin(900 * y) * z
+
+    g = ChebyshevTucker.from_function(f, CUBE, tol=1e-10, method="cross")
+    assert max(g.degrees) >= 1000 and max(g.ranks) <= 3
+    assert g.evaluations < 10**6  # the full tensor at this degree: > 10^9
+    assert np.max(np.abs(g(PTS) - f(*PTS.T))) < 1e-8
+
+
+def test_cross_works_in_two_and_four_dimensions():
+    for d in (2, 4):
+        f = ChebyshevTucker.from_function(runge, [(-1.0, 1.0)] * d, tol=1e-10, method="cross")
+        pts = np.random.default_rng(d).uniform(-1, 1, (2000, d))
+        assert np.max(np.abs(f(pts) - runge(*pts.T))) < 1e-9
+
+
+def test_cross_bad_input_and_the_degree_cap():
+    with pytest.raises(ValueError, match="does not broadcast"):
+        ChebyshevTucker.from_function(lambda x, y, z: np.ones(5), CUBE, method="cross")
+    with pytest.raises(ValueError, match="NaN"), np.errstate(divide="ignore", invalid="ignore"):
+        ChebyshevTucker.from_function(lambda x, y, z: np.log(x) + y + z, CUBE, method="cross")
+    with pytest.raises(ValueError, match="NaN"), np.errstate(divide="ignore"):
+        ChebyshevTucker.from_function(lambda x, y, z: 1 / (x - x) + y + z, CUBE, method="cross")
+    with pytest.raises(ValueError, match="method"):
+        ChebyshevTucker.from_function(runge, CUBE, method="aca")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ChebyshevTucker.from_function(lambda x, y, z: np.abs(x) + y + z, CUBE, tol=1e-10, method="cross",
+                                      max_degree=64)
+    assert any("not resolved: degree cap 64 reached" in str(w.message) for w in caught)
+
+
+# -- calculus and geometry -----------------------------------------------------------------
+def test_gradient_laplacian_divergence_and_curl():
+    f = ChebyshevTucker.from_function(lambda x, y, z: np.sin(x) * np.exp(y) * z * z, CUBE, tol=1e-12)
+    x, y, z = PTS.T
+    g = f.grad()
+    assert isinstance(g, ChebyshevTuckerVector) and len(g) == 3
+    exact = np.stack([np.cos(x) * np.exp(y) * z * z, np.sin(x) * np.exp(y) * z * z, 2 * z * np.sin(x) * np.exp(y)], 1)
+    np.testing.assert_allclose(g(PTS), exact, atol=1e-11)
+    np.testing.assert_allclose(f.laplacian()(PTS), 2 * np.sin(x) * np.exp(y), atol=1e-10)
+    np.testing.assert_allclose(g.div()(PTS), f.laplacian()(PTS), atol=1e-10)
+    assert np.max(np.abs(g.curl()(PTS))) < 1e-10
+    # curl of (−y, x, 0) is (0, 0, 2)
+    v = ChebyshevTuckerVector([ChebyshevTucker.from_function(lambda x, y, z: -y + 0 * x * z, CUBE),
+                               ChebyshevTucker.from_function(lambda x, y, z: x + 0 * y * z, CUBE),
+                               ChebyshevTucker.constant(0.0, CUBE)])
+    np.testing.assert_allclose(v.curl()(PTS[:5]), np.tile([0.0, 0.0, 2.0], (5, 1)), atol=1e-13)
+    with pytest.raises(ValueError, match="curl needs 3"):
+        ChebyshevTuckerVector(list(v)[:2]).curl()
+
+
+def test_cumsum_and_integrals_over_sub_boxes_and_lines():
+    f = ChebyshevTucker.from_function(lambda x, y, z: np.exp(x + 2 * y) * np.cos(z), CUBE, tol=1e-13)
+    c = f.cumsum(0)  # (e^x - e^-1) e^{2y} cos z
+    x, y, z = PTS.T
+    np.testing.assert_allclose(c(PTS), (np.exp(x) - np.exp(-1)) * np.exp(2 * y) * np.cos(z), atol=1e-12)
+    box = [(0.0, 0.5), (-0.25, 1.0), (-1.0, 0.3)]
+    exact = (np.exp(0.5) - 1) * (np.exp(2.0) - np.exp(-0.5)) / 2 * (np.sin(0.3) + np.sin(1.0))
+    assert f.integral(box=box) == pytest.approx(exact, rel=1e-13)
+    line = f.slice(None, 0.5, 0.2)  # x -> e^{x+1} cos 0.2
+    assert isinstance(line, ChebyshevLine)
+    assert line.integral() == pytest.approx((np.e - 1 / np.e) * np.e * np.cos(0.2), rel=1e-13)
+    assert line.cumsum()(np.array([0.0]))[0] == pytest.approx((1 - np.exp(-1)) * np.e * np.cos(0.2), rel=1e-12)
+
+
+def test_restrict_and_slices():
+    f = ChebyshevTucker.from_function(runge, CUBE, tol=1e-12)
+    sub = f.restrict([(0, 0.5), (-0.2, 0.2), (0.9, 1.0)])
+    assert all(ds <= df for ds, df in zip(sub.degrees, f.degrees)) and sub.domain[2] == (0.9, 1.0)
+    pts = np.random.default_rng(1).uniform([0, -0.2, 0.9], [0.5, 0.2, 1.0], (500, 3))
+    np.testing.assert_allclose(sub(pts), runge(*pts.T), atol=1e-12)
+    plane = f.slice(0.5, None, None)
+    assert isinstance(plane, ChebyshevTucker) and plane.ndim == 2
+    np.testing.assert_allclose(plane(PTS[:, :2]), runge(0.5, PTS[:, 0], PTS[:, 1]), atol=1e-12)
+    assert f.slice(0.0, 0.5, 0.5) == pytest.approx(2 / 3, abs=1e-13)
+    line = ChebyshevTucker.from_function(lambda x, y, z: np.cos(3 * x) + y + z, CUBE).slice(None, 0.0, 0.0)
+    np.testing.assert_allclose(line.roots(), [-np.pi / 6, np.pi / 6], atol=1e-12)
+    with pytest.raises(ValueError, match="outside the box"):
+        f.slice(1.5, None, None)
+    with pytest.raises(ValueError, match="outside the domain"):
+        f.restrict([(0, 2), (0, 1), (0, 1)])
+    with pytest.raises(ValueError, match="a < b"):
+        f.restrict([(0.5, 0.5), (0, 1), (0, 1)])
+    with pytest.raises(ValueError, match="a < b"):
+        ChebyshevTucker.from_function(runge, [(0, 1), (1, 0), (0, 1)], method="cross")
+
+
+def test_global_extrema_with_locations():
+    def bumps(x, y, z):
+        return np.exp(-20 * ((x - 0.4) ** 2 + (y + 0.3) ** 2 + (z - 0.1) ** 2)) \
+            - 1.5 * np.exp(-30 * ((x + 0.5) ** 2 + (y - 0.6) ** 2 + (z + 0.7) ** 2))
+
+    f = ChebyshevTucker.from_function(bumps, CUBE, tol=1e-12)
+    assert f.max() == pytest.approx(bumps(0.4, -0.3, 0.1), abs=1e-10)
+    np.testing.assert_allclose(f.argmax(), [0.4, -0.3, 0.1], atol=1e-5)
+    assert f.min() == pytest.approx(bumps(-0.5, 0.6, -0.7), abs=1e-10)
+    np.testing.assert_allclose(f.argmin(), [-0.5, 0.6, -0.7], atol=1e-5)
+    assert f.norm(ord=math.inf) == pytest.approx(-f.min(), rel=1e-12)
+    np.testing.assert_allclose(f.argmax_abs(), f.argmin(), atol=1e-12)
+    # d = 2, maximum on the boundary
+    g = ChebyshevTucker.from_function(lambda x, y: x + np.sin(3 * y), [(0, 2), (-1, 1)], tol=1e-12)
+    assert g.max() == pytest.approx(3.0, abs=1e-12)
+    np.testing.assert_allclose(g.argmax(), [2.0, np.pi / 6], atol=1e-6)
+    with pytest.raises(ValueError, match="ord"):
+        g.norm(ord=1)
