@@ -14,7 +14,7 @@ __all__ = ["EXTRAS", "available", "require"]
 
 #: Top-level module -> the extra of ``sciml`` that installs it.
 EXTRAS = {"torch": "learn", "neuralop": "learn", "safetensors": "learn", "threadpoolctl": "learn",
-          "matplotlib": "plot", "cupy": "gpu"}
+          "matplotlib": "plot", "cupy": "gpu", "tensorly": "bench"}
 
 
 def available(module: str) -> bool:

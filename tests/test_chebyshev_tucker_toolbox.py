@@ -229,3 +229,30 @@ def test_global_extrema_with_locations():
     np.testing.assert_allclose(g.argmax(), [2.0, np.pi / 6], atol=1e-6)
     with pytest.raises(ValueError, match="ord"):
         g.norm(ord=1)
+
+
+# -- tensorly -----------------------------------------------------------------------------------
+def test_tensorly_round_trip_and_missing_extra(monkeypatch):
+    tl = pytest.importorskip("tensorly")
+    f = ChebyshevTucker.from_function(runge, [(0, 1), (-1, 2), (-1, 1)], tol=1e-11)
+    t = f.to_tensorly()
+    full = tl.tucker_to_tensor(t)
+    assert full.shape == tuple(d + 1 for d in f.degrees)
+    from tensor_formats.chebyshev_tucker.grid import tensor_coefficients
+    from tensor_formats.chebyshev import chebyshev_points
+
+    grids = [chebyshev_points(d + 1, ab) for d, ab in zip(f.degrees, f.domain)]
+    np.testing.assert_allclose(full, tensor_coefficients(f.on_grid(*grids, full=True)), atol=1e-13)
+    # tensorly's own HOOI on the coefficient tensor, brought back: the same function
+    g = ChebyshevTucker.from_tensorly(tl.decomposition.tucker(full, rank=list(f.ranks), init="svd"), f.domain,
+                                      tol=f.tol)
+    pts = np.random.default_rng(2).uniform([0, -1, -1], [1, 2, 1], (300, 3))
+    np.testing.assert_allclose(g(pts), runge(*pts.T), atol=1e-10)
+    with pytest.raises(ValueError, match="factor 1"):
+        ChebyshevTucker.from_tensorly((t.core, [t.factors[0], t.factors[1][:, :1], t.factors[2]]), f.domain)
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tensorly", None)
+    monkeypatch.setitem(sys.modules, "tensorly.tucker_tensor", None)
+    with pytest.raises(ImportError, match=r"sciml\[bench\]"):
+        f.to_tensorly()

@@ -13,7 +13,7 @@ from typing import Any
 from sciml.backend import backend_name, to_backend
 
 from ..tucker import TuckerTensor
-from . import arithmetic, calculus, construction, evaluation, extrema, files, geometry, vector
+from . import arithmetic, calculus, construction, evaluation, extrema, files, geometry, interop, vector
 from . import simplify as simplify_module
 from .grid import check_domain
 
@@ -351,6 +351,17 @@ class ChebyshevTucker:
     def simplify(self, tol: float | None = None) -> ChebyshevTucker:
         """Ranks and degrees chopped to ``tol`` (default ``self.tol``): Chebfun's ``simplify``."""
         return simplify_module.simplify(self, tol)
+
+    # -- tensorly (tensor_formats.chebyshev_tucker.interop) -----------------------------
+    def to_tensorly(self):
+        """Core and coefficient factors as a tensorly ``TuckerTensor`` (needs tensorly: ``[bench]``)."""
+        return interop.to_tensorly(self)
+
+    @classmethod
+    def from_tensorly(cls, tucker: Any, domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
+                      backend: str = "numpy") -> ChebyshevTucker:
+        """From a tensorly ``TuckerTensor`` of Chebyshev coefficients on ``domain``."""
+        return interop.from_tensorly(cls, tucker, domain, tol=tol, backend=backend)
 
     # -- backends and files (tensor_formats.chebyshev_tucker.files) ---------------------
     def to_backend(self, name: str) -> ChebyshevTucker:
