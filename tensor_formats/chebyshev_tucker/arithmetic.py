@@ -126,7 +126,8 @@ def _resample(f: Any, sampler, cap: Sequence[int] | None) -> Any:
                              "of a function that is negative somewhere)")
         return values
 
-    return from_sampler(type(f), checked, f.domain, tol=f.tol, backend=f.backend, accuracy=SAFETY * f.tol,
+    return from_sampler(type(f), checked, f.domain, tol=f.tol, backend=f.backend,
+                        accuracy=max(SAFETY * f.tol, 1e-15),
                         max_degree=list(cap) if cap is not None else CROSS_MAX_DEGREE, warn=cap is None)
 
 

@@ -232,12 +232,12 @@ def tucker_cross(sampler: Callable[[Sequence[Any]], Any], box: Sequence[tuple[fl
         xp = array_namespace(result.core)
         grids = [xp.asarray([a + (b - a) * rng.random() for _ in range(4)], dtype=xp.float64) for a, b in box]
         error = _spot_error(result, fibres, grids, box)
-        if error <= 10.0 * tol * state["scale"] or attempt == 1:
+        if error <= max(10.0 * tol, 1e-14) * state["scale"] or attempt == 1:
             break
         state["extra"] *= 2
         for k in range(d):
             renew(k, fibres.matrix(k, m[k]))
-    if error > 10.0 * tol * state["scale"]:
+    if error > max(10.0 * tol, 1e-14) * state["scale"]:
         warnings.warn(f"cross approximation missed its spot check: max error {error:.2e} against the "
                       f"function at random points (tolerance {tol:g} x max |f| = {tol * state['scale']:.2e})",
                       RuntimeWarning, stacklevel=4)

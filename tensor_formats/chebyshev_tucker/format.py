@@ -221,6 +221,20 @@ class ChebyshevTucker:
             return extrema.sup_norm(self)[0]
         raise ValueError(f"ord must be None, 2 or inf, got {ord!r}")
 
+    def modal_singular_values(self) -> list:
+        """Singular values of each mode of the continuous HOSVD (Chebfun3's ``hosvd``): of the
+        mode-``k`` unfoldings of the core after the factors are made L2-orthonormal.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tensor_formats import ChebyshevTucker
+        >>> f = ChebyshevTucker.from_function(lambda x, y: np.sin(x + y), [(-1, 1)] * 2)
+        >>> [np.round(s, 12).tolist() for s in f.modal_singular_values()]
+        [[0.890670841216, 0.890670841216], [0.890670841216, 0.890670841216]]
+        """
+        return calculus.modal_singular_values(self)
+
     def cumsum(self, axis: int) -> ChebyshevTucker:
         """``∫_{a_k}^{x_k} f dx_k`` along mode ``axis`` (a function of all variables)."""
         return geometry.cumsum(self, axis)
