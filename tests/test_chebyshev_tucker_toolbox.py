@@ -256,3 +256,18 @@ def test_tensorly_round_trip_and_missing_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorly.tucker_tensor", None)
     with pytest.raises(ImportError, match=r"sciml\[bench\]"):
         f.to_tensorly()
+
+
+def test_cross_arithmetic_and_slices_follow_the_backend(xp):
+    from sciml.backend import backend_name, to_numpy
+
+    name = backend_name(xp)
+    f = ChebyshevTucker.from_function(lambda x, y, z: xp.exp(x) * xp.cos(y + z), CUBE, tol=1e-10, method="cross",
+                                      backend=name)
+    g = f * f / f + 1.0
+    assert g.backend == name and f.slice(0.1, None, None).backend == name
+    p = xp.asarray(PTS[:50])
+    exact = np.exp(PTS[:50, 0]) * np.cos(PTS[:50, 1] + PTS[:50, 2]) + 1
+    np.testing.assert_allclose(to_numpy(g(p)), exact, atol=1e-9)
+    assert f.integral(box=[(0, 1)] * 3) == pytest.approx((np.e - 1) * (2 * np.cos(1) - np.cos(2) - 1), rel=1e-9)
+    assert f.max() == pytest.approx(np.e, rel=1e-9)
