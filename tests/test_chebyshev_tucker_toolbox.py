@@ -9,7 +9,7 @@ import pytest
 from scipy.special import erf
 
 from tensor_formats import ChebyshevTucker
-from tensor_formats.chebyshev_tucker import ChebyshevLine, ChebyshevTuckerVector
+from tensor_formats.chebyshev_tucker import ChebyshevLine, ChebyshevTuckerVector, ComplexChebyshevTucker
 from tensor_formats.checks import INTEGRALS
 
 CUBE = [(-1.0, 1.0)] * 3
@@ -280,3 +280,29 @@ def test_cross_arithmetic_and_slices_follow_the_backend(xp):
     np.testing.assert_allclose(to_numpy(g(p)), exact, atol=1e-9)
     assert f.integral(box=[(0, 1)] * 3) == pytest.approx((np.e - 1) * (2 * np.cos(1) - np.cos(2) - 1), rel=1e-9)
     assert f.max() == pytest.approx(np.e, rel=1e-9)
+
+
+# -- complex values ---------------------------------------------------------------------------
+def test_complex_values_as_real_and_imaginary_parts():
+    def wave(x, y, z):
+        return np.exp(1j * (x + 2 * y + 3 * z))
+
+    for method in ("full", "cross"):
+        f = ComplexChebyshevTucker.from_function(wave, CUBE, tol=1e-12, method=method)
+        np.testing.assert_allclose(f(PTS), wave(*PTS.T), atol=1e-11)
+        assert f.integral() == pytest.approx(8 * np.sin(1) * np.sin(2) * np.sin(3) / 6, abs=1e-12)
+    np.testing.assert_allclose(f.diff(1)(PTS), 2j * wave(*PTS.T), atol=1e-9)
+    g = ComplexChebyshevTucker.from_function(lambda x, y, z: 2 + x + 1j * y * z, CUBE, tol=1e-12)
+    gv = 2 + PTS[:, 0] + 1j * PTS[:, 1] * PTS[:, 2]
+    np.testing.assert_allclose((f * g)(PTS), wave(*PTS.T) * gv, atol=1e-10)
+    np.testing.assert_allclose((f / g)(PTS), wave(*PTS.T) / gv, atol=1e-9)
+    np.testing.assert_allclose((1j * f + 2.0 - g)(PTS), 1j * wave(*PTS.T) + 2 - gv, atol=1e-11)
+    np.testing.assert_allclose(abs(g)(PTS), np.abs(gv), atol=1e-10)
+    np.testing.assert_allclose(abs(f * f.conj())(PTS), 1.0, atol=1e-10)
+    assert f.norm() == pytest.approx(np.sqrt(8.0), rel=1e-12)
+    real = ComplexChebyshevTucker.from_function(lambda x, y, z: np.cos(x) + 0 * y * z, CUBE)
+    assert real.imag.ranks == (0, 0, 0)
+    with pytest.raises(ValueError, match="different boxes"):
+        ComplexChebyshevTucker(f.real, ChebyshevTucker.constant(1.0, [(0, 1)] * 3, tol=f.tol))
+    with pytest.raises(ZeroDivisionError):
+        f / 0

@@ -44,6 +44,8 @@ def compress(f: Any, tol: float | None = None, *, rank: int | Sequence[int] | No
              reference_norm: float | None = None) -> Any:
     """:meth:`ChebyshevTucker.compress <tensor_formats.ChebyshevTucker.compress>` of ``f``."""
     tol = f.tol if tol is None else float(tol)
+    if is_zero(f):
+        return zero(type(f), f.domain, tol=tol, backend=f.backend)
     inner = hosvd(f.core, tol=tol, rank=rank, reference_norm=reference_norm)
     return type(f)(inner.core, [v @ u for v, u in zip(f.factors, inner.factors)], f.domain, tol=tol)
 

@@ -51,6 +51,9 @@ __all__ = ["CrossResult", "deim", "tucker_cross"]
 _COARSE = 33
 _MAX_SWEEPS = 8
 FINE_PASSES = 2
+#: Ranks are decided at this fraction of the tolerance (the interpolation through pivots loses a
+#: little accuracy; the final simplification compresses back to the tolerance).
+RANK_SAFETY = 0.1
 
 
 def deim(u: Any) -> list[int]:
@@ -173,7 +176,7 @@ def tucker_cross(sampler: Callable[[Sequence[Any]], Any], box: Sequence[tuple[fl
         xp = array_namespace(matrix)
         state["scale"] = max(state["scale"], float(xp.max(xp.abs(matrix))))
         u, s, _ = xp.linalg.svd(matrix, full_matrices=False)
-        r = _rank(s, tol, 1e-300 + 1e-15 * tol * state["scale"])
+        r = _rank(s, RANK_SAFETY * tol, 1e-300 + 1e-15 * tol * state["scale"])
         saturated = r >= u.shape[1] and r < matrix.shape[0]
         size = min(u.shape[1], r + max(state["extra"], r // 4))
         bases[k] = u[:, :max(r, 1)]

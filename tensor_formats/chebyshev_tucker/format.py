@@ -51,6 +51,8 @@ class ChebyshevTucker:
         self.core = core
         self.factors = list(factors)
         self.tol = float(tol)
+        #: Number of samples the cross approximation took (``None`` for other constructions).
+        self.evaluations: int | None = None
         TuckerTensor(core, self.factors)  # validates shapes
         if len(self.factors) != len(self.domain):
             raise ValueError(f"{len(self.factors)} factors for a {len(self.domain)}-dimensional domain")
