@@ -16,7 +16,8 @@ __all__ = ["EXTRAS", "available", "require"]
 EXTRAS = {"torch": "learn", "neuralop": "learn", "safetensors": "learn", "threadpoolctl": "learn",
           "matplotlib": "plot", "cupy": "gpu",
           "pydantic": "studies", "yaml": "studies", "zarr": "studies", "pyarrow": "studies", "pandas": "studies",
-          "xarray": "studies", "dask": "studies", "distributed": "studies", "dask_jobqueue": "jobqueue"}
+          "xarray": "studies", "dask": "studies", "distributed": "studies", "dask_jobqueue": "jobqueue",
+          "tensorly": "bench"}
 
 
 def available(module: str) -> bool:

@@ -15,7 +15,15 @@ import the class (they take it, or an instance, as an argument):
 * :mod:`~tensor_formats.chebyshev_tucker.construction` — adaptive sampling, coefficients, CP sums.
 * :mod:`~tensor_formats.chebyshev_tucker.evaluation` — values at points and on tensor grids.
 * :mod:`~tensor_formats.chebyshev_tucker.calculus` — integrals, derivatives, the L2 norm.
-* :mod:`~tensor_formats.chebyshev_tucker.arithmetic` — ``+ - *`` with recompression, ``compress``.
+* :mod:`~tensor_formats.chebyshev_tucker.arithmetic` — ``+ - * /``, powers and composition, each simplified.
+* :mod:`~tensor_formats.chebyshev_tucker.simplify` — Chebfun's ``simplify`` rule, the zero function.
+* :mod:`~tensor_formats.chebyshev_tucker.cross` — Tucker cross approximation from fibres (Chebfun3F).
+* :mod:`~tensor_formats.chebyshev_tucker.geometry` — ``restrict``, slices, ``cumsum``.
+* :mod:`~tensor_formats.chebyshev_tucker.univariate` — :class:`ChebyshevLine`, the 1-D slices.
+* :mod:`~tensor_formats.chebyshev_tucker.vector` — :class:`ChebyshevTuckerVector`, grad/div/curl/laplacian.
+* :mod:`~tensor_formats.chebyshev_tucker.extrema` — global max/min/sup-norm with locations.
+* :mod:`~tensor_formats.chebyshev_tucker.interop` — ``to_tensorly`` / ``from_tensorly``.
+* :mod:`~tensor_formats.chebyshev_tucker.complexvalued` — :class:`ComplexChebyshevTucker` (real, imaginary pair).
 * :mod:`~tensor_formats.chebyshev_tucker.files` — ``save`` / ``load`` through :mod:`sciml.io`.
 
 Examples
@@ -27,7 +35,11 @@ Examples
 True
 """
 
+from .complexvalued import ComplexChebyshevTucker
 from .construction import MAX_SAMPLES
 from .format import ChebyshevTucker
+from .univariate import ChebyshevLine
+from .vector import ChebyshevTuckerVector
 
-__all__ = ["MAX_SAMPLES", "ChebyshevTucker"]
+__all__ = ["MAX_SAMPLES", "ChebyshevLine", "ChebyshevTucker", "ChebyshevTuckerVector",
+           "ComplexChebyshevTucker"]

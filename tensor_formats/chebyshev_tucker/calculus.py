@@ -27,7 +27,7 @@ from sciml.backend import array_namespace
 from .. import chebyshev as cheb
 from ..tucker import mode_product
 
-__all__ = ["diff", "integral", "norm"]
+__all__ = ["diff", "integral", "modal_singular_values", "norm"]
 
 
 def _contract(f: Any, weights_by_mode: dict[int, Any]):
@@ -61,12 +61,16 @@ def diff(f: Any, axis: int, order: int = 1) -> Any:
         raise ValueError(f"axis must be in [0, {f.ndim}), got {axis}")
     if int(order) < 1:
         raise ValueError(f"order must be >= 1, got {order}")
+    from .simplify import is_zero, simplify, zero
+
     xp = array_namespace(f.core)
+    if is_zero(f) or f.factors[axis].shape[0] <= int(order):  # constant in x_axis: the derivative is 0
+        return zero(type(f), f.domain, tol=f.tol, backend=f.backend)
     dv = cheb.differentiate(f.factors[axis], 0, domain=f.domain[axis], order=int(order))
-    q, r = xp.linalg.qr(dv)
+    q, r = xp.linalg.qr(dv[:dv.shape[0] - int(order), :])  # the last `order` rows are zero
     factors = list(f.factors)
     factors[axis] = q
-    return type(f)(mode_product(f.core, r, axis), factors, f.domain, tol=f.tol)
+    return simplify(type(f)(mode_product(f.core, r, axis), factors, f.domain, tol=f.tol))
 
 
 def norm(f: Any) -> float:
@@ -77,3 +81,20 @@ def norm(f: Any) -> float:
         gram = xp.asarray(cheb.gram_matrix(v.shape[0], f.domain[k], backend=f.backend))
         t = mode_product(t, v.T @ gram @ v, k)
     return math.sqrt(max(float(xp.sum(f.core * t)), 0.0))
+
+
+def modal_singular_values(f: Any) -> list:
+    """:meth:`ChebyshevTucker.modal_singular_values <tensor_formats.ChebyshevTucker.modal_singular_values>`."""
+    xp = array_namespace(f.core)
+    if min(f.ranks) == 0:
+        return [xp.zeros((0,), dtype=xp.float64) for _ in range(f.ndim)]
+    core = f.core
+    for k, v in enumerate(f.factors):
+        gram = xp.asarray(cheb.gram_matrix(v.shape[0], f.domain[k], backend=f.backend))
+        lower = xp.linalg.cholesky(v.T @ gram @ v)  # L2 inner products of the mode-k basis = L Lᵀ
+        core = mode_product(core, lower.T, k)
+    values = []
+    for k in range(f.ndim):
+        unfolded = xp.reshape(xp.moveaxis(core, k, 0), (core.shape[k], -1))
+        values.append(xp.linalg.svdvals(unfolded))
+    return values

@@ -27,10 +27,14 @@ from .. import chebyshev as cheb
 from ..tucker import hosvd, rhosvd
 from .grid import check_domain, sample, tensor_coefficients
 
-__all__ = ["MAX_SAMPLES", "constant", "from_coefficients", "from_cp", "from_function", "from_values"]
+__all__ = ["CROSS_MAX_DEGREE", "MAX_SAMPLES", "constant", "from_coefficients", "from_cp", "from_function",
+           "from_sampler", "from_values"]
 
 #: Largest number of samples the adaptive constructor takes on one grid.
 MAX_SAMPLES = 2**25
+
+#: Default degree cap of the cross approximation.
+CROSS_MAX_DEGREE = 4096
 
 
 def _mode_profile(xp, c, k: int):
@@ -47,15 +51,23 @@ def _take(xp, x, axis: int, stop: int):
 
 def from_function(cls: type, f: Callable[..., Any], domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
                   degree: int | Sequence[int] | None = None, rank: int | Sequence[int] | None = None,
-                  backend: str = "numpy", max_degree: int | Sequence[int] | None = None) -> Any:
+                  backend: str = "numpy", max_degree: int | Sequence[int] | None = None,
+                  method: str = "full") -> Any:
     """:meth:`ChebyshevTucker.from_function <tensor_formats.ChebyshevTucker.from_function>`, building ``cls``."""
     box = check_domain(domain)
     d = len(box)
     xp = namespace_for(backend)
     if not callable(f):
-        raise TypeError("f must be callable")
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol}")
+    if method not in ("full", "cross"):
+        raise ValueError(f"method must be 'full' or 'cross', got {method!r}")
+    if method == "cross":
+        if degree is not None:
+            raise ValueError("degree is adaptive with method='cross'; use method='full' for a fixed degree")
+        return from_sampler(cls, lambda grids: sample(f, grids, xp), box, tol=tol, rank=rank, backend=backend,
+                            max_degree=max_degree)
     if degree is not None:
         m = [int(v) + 1 for v in ((degree,) * d if isinstance(degree, int) else degree)]
         if len(m) != d or min(m) < 2:
@@ -87,13 +99,53 @@ def from_function(cls: type, f: Callable[..., Any], domain: Sequence[Sequence[fl
             m[k] = min(2 * (m[k] - 1), limits[k]) + 1
     if unhappy:
         warnings.warn(
-            f"Chebyshev coefficients not resolved to tol={tol:g} on mode(s) {unhappy} at degree(s) "
-            f"{[m[k] - 1 for k in unhappy]} (the maximum); the result is less accurate than asked",
-            RuntimeWarning, stacklevel=3)  # the caller of ChebyshevTucker.from_function
+            f"not resolved: degree cap {max(m[k] - 1 for k in unhappy)} reached: Chebyshev coefficients not "
+            f"resolved to tol={tol:g} on mode(s) {unhappy} at degree(s) {[m[k] - 1 for k in unhappy]}; the "
+            "result is less accurate than asked", RuntimeWarning, stacklevel=3)  # the caller of from_function
     for k in range(d):
         if cutoffs[k] < m[k]:
-            c = _take(xp, c, k, max(cutoffs[k], 2))
+            c = _take(xp, c, k, max(cutoffs[k], 1))  # degree 0 allowed
     return cls.from_coefficients(c, box, tol=tol, rank=rank)
+
+
+def _limits(max_degree, d: int, default: int) -> list[int]:
+    if max_degree is None:
+        return [default] * d
+    limits = [int(v) for v in ((max_degree,) * d if isinstance(max_degree, int) else max_degree)]
+    if len(limits) != d or min(limits) < 1:
+        raise ValueError(f"max_degree must be >= 1 for each of the {d} modes, got {max_degree}")
+    return limits
+
+
+def from_sampler(cls: type, sampler: Callable[[Sequence[Any]], Any], box, *, tol: float,
+                 rank: int | Sequence[int] | None = None, backend: str = "numpy",
+                 max_degree: int | Sequence[int] | None = None, warn: bool = True,
+                 accuracy: float | None = None) -> Any:
+    """Cross approximation (:func:`~tensor_formats.chebyshev_tucker.cross.tucker_cross`) of the
+    function whose values on tensor grids ``sampler(grids)`` gives, simplified to ``tol``.
+
+    The number of samples taken is stored on the result as ``evaluations``.  ``warn=False``
+    skips the "not resolved" warning (for a cap that is the exact degree of the result,
+    as in a product).  ``accuracy`` (default ``tol``) is the tolerance of the rank and
+    degree decisions when it should be tighter than the ``tol`` the result carries.
+    """
+    from .cross import orthonormal_tucker, tucker_cross, warn_unresolved
+    from .simplify import simplify, zero
+
+    limits = _limits(max_degree, len(box), CROSS_MAX_DEGREE)
+    accuracy = tol if accuracy is None else float(accuracy)
+    result = tucker_cross(sampler, box, tol=accuracy, limits=limits, backend=backend)
+    if result.core is None:
+        g = zero(cls, box, tol=tol, backend=backend)
+    else:
+        core, factors = orthonormal_tucker(result)
+        if warn:
+            warn_unresolved(result.unresolved, [v.shape[0] - 1 for v in factors], tol)
+        g = simplify(cls(core, factors, box, tol=tol), accuracy)
+        if rank is not None:
+            g = g.compress(rank=rank)
+    g.evaluations = result.evaluations
+    return g
 
 
 def from_values(cls: type, values: Any, domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
@@ -158,13 +210,18 @@ def from_cp(cls: type, factors: Sequence[Any], domain: Sequence[Sequence[float]]
     return cls.from_coefficients(full, box, tol=tol, rank=rank)
 
 
-def constant(cls: type, value: float, domain: Sequence[Sequence[float]], *, backend: str = "numpy") -> Any:
+def constant(cls: type, value: float, domain: Sequence[Sequence[float]], *, backend: str = "numpy",
+             tol: float = 1e-12) -> Any:
     """:meth:`ChebyshevTucker.constant <tensor_formats.ChebyshevTucker.constant>`, building ``cls``."""
+    from .simplify import zero
+
     box = check_domain(domain)
+    if float(value) == 0.0:
+        return zero(cls, box, tol=tol, backend=backend)
     xp = namespace_for(backend)
-    e0 = xp.asarray([[1.0], [0.0]], dtype=xp.float64)
+    e0 = xp.asarray([[1.0]], dtype=xp.float64)
     core = xp.full((1,) * len(box), float(value), dtype=xp.float64)
-    return cls(core, [e0] * len(box), box)
+    return cls(core, [e0] * len(box), box, tol=tol)
 
 
 def _spline_to_points(samples: Any, points: Any, interval: tuple[float, float], xp):

@@ -54,6 +54,10 @@ def values_at(f: Any, points: Any, *, extrapolate: bool = False):
         raise ValueError(f"points must have shape (N, {f.ndim}), got {tuple(points.shape)}")
     n = points.shape[0]
     d = f.ndim
+    if min(f.ranks) == 0:  # the zero function
+        for k in range(d):
+            _reference(f, points[:, k], k, extrapolate, "points")
+        return xp.zeros((n,), dtype=f.core.dtype, device=device(f.core))
     core_matrix = xp.reshape(f.core, (f.ranks[0], -1))
     pieces = []
     for start in range(0, n, _CHUNK):
