@@ -91,16 +91,18 @@ def bounded(fn: Callable[[], Any], *, limit: float = CALL_SECONDS) -> tuple[str,
 
 
 def call(fn: Callable[[], Any], *, documented: tuple[type[BaseException], ...] = DOCUMENTED,
-         limit: float = CALL_SECONDS) -> Any:
+         limit: float = CALL_SECONDS, reject_seconds: float | None = REJECT_SECONDS) -> Any:
     """The property's one gate: the result of ``fn()``, or ``None`` when it raised a documented
-    exception quickly.  A hang, an undocumented exception or a slow refusal fails."""
+    exception quickly.  A hang, an undocumented exception or a slow refusal fails
+    (``reject_seconds=None``: an exception that stops an iteration midway, not a refusal of the
+    input, is not timed)."""
     outcome, value, seconds = bounded(fn, limit=limit)
     if outcome == "ok":
         return value
     if not isinstance(value, documented):
         raise Crash(f"undocumented {type(value).__name__}: {value}") from value
-    if seconds > REJECT_SECONDS:
-        raise Slow(f"{type(value).__name__} after {seconds:.2f} s (limit {REJECT_SECONDS} s): {value}")
+    if reject_seconds is not None and seconds > reject_seconds:
+        raise Slow(f"{type(value).__name__} after {seconds:.2f} s (limit {reject_seconds} s): {value}")
     if not str(value).strip():
         raise Crash(f"{type(value).__name__} without a message")
     return None
