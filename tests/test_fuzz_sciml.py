@@ -122,7 +122,7 @@ def test_cache_returns_what_the_generator_returns(tmp_path_factory, n, scale, ca
 # ---------------------------------------------------------------------------------------------
 
 @covers("sciml.losses.mse_loss", "sciml.losses.relative_l2_loss", "sciml.losses.h1_loss", "sciml.losses.LOSSES",
-        "sciml.train.mse_loss", "sciml.train.relative_l2_loss", "sciml.train.h1_loss", "sciml.losses")
+        "sciml.train.mse_loss", "sciml.train.relative_l2_loss", "sciml.train.h1_loss")
 @given(prediction=arrays(dtypes=(np.float64, np.float32), min_dims=1, max_dims=4, max_side=5, poison=False),
        mismatch=st.sampled_from(["none", "flat", "transpose", "extra"]), name=st.sampled_from(sorted(sl.LOSSES)))
 def test_losses_match_numpy_and_never_broadcast(prediction, mismatch, name):
@@ -151,7 +151,7 @@ def test_losses_match_numpy_and_never_broadcast(prediction, mismatch, name):
     assert math.isclose(value, expected, rel_tol=rtol, abs_tol=1e-12), (value, expected)
 
 
-@covers("sciml.batches.ArrayBatches", "sciml.batches.as_batches", "sciml.batches.batch_tensors", "sciml.batches")
+@covers("sciml.batches.ArrayBatches", "sciml.batches.as_batches", "sciml.batches.batch_tensors")
 @given(n=st.integers(0, 6), n_target=st.integers(0, 6), n_inputs=st.integers(0, 3),
        kind=st.sampled_from(["tuple", "arrays", "list", "object", "batch"]))
 def test_batches_agree_on_the_sample_count(n, n_target, n_inputs, kind):
@@ -180,7 +180,7 @@ def test_batches_agree_on_the_sample_count(n, n_target, n_inputs, kind):
         assert n_inputs >= 1 and n == n_target and len(batches) == n and batches.n_inputs == n_inputs
 
 
-@covers("sciml.train.fit", "sciml.train.History", "sciml.train")
+@covers("sciml.train.fit", "sciml.train.History")
 @given(n=st.integers(1, 8), target_shape=st.sampled_from(["same", "flat", "wide"]),
        poison=st.sampled_from([None, math.nan, math.inf]), steps=st.sampled_from([0, 1, 3]),
        batch_size=st.sampled_from([None, 0, 2, 100]), lr=st.sampled_from([1e-2, -1.0, math.nan]))
@@ -232,8 +232,7 @@ def test_fit_resume_with_another_learning_rate_refuses(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 @covers("sciml.models.save", "sciml.models.load", "sciml.models.Model", "sciml.models.FORMAT",
-        "sciml.models.FORMAT_VERSION", "sciml.models.MAX_MODEL_BYTES", "sciml.operators.DeepONet", "sciml.operators",
-        "sciml.models")
+        "sciml.models.FORMAT_VERSION", "sciml.models.MAX_MODEL_BYTES", "sciml.operators.DeepONet")
 @given(branch=st.lists(st.integers(-1, 6), min_size=0, max_size=3), trunk=st.lists(st.integers(-1, 6), max_size=3),
        n_outputs=st.integers(0, 2), max_bytes=st.sampled_from([sm.MAX_MODEL_BYTES, 10]),
        inputs=st.sampled_from(["ok", "nan", "shape", "int"]))
@@ -294,7 +293,7 @@ sizes = st.sampled_from([-1, 0, 1, 3])
 bad_floats = st.sampled_from([math.nan, math.inf, -1.0, 0.0, 1e-12, 0.2])
 
 
-@covers("sciml.data.antiderivative", "sciml.data.OperatorData", "sciml.data.OperatorSplits", "sciml.data")
+@covers("sciml.data.antiderivative", "sciml.data.OperatorData", "sciml.data.OperatorSplits")
 @given(n_train=sizes, m=st.sampled_from([0, 1, 8]), length_scale=bad_floats, n_steps=st.sampled_from([0, 1, 50]))
 def test_antiderivative_data_are_antiderivatives(n_train, m, length_scale, n_steps):
     data = call(lambda: sd.antiderivative(n_train, 2, m=m, n_grid=9, length_scale=length_scale, n_steps=n_steps,

@@ -276,7 +276,7 @@ def test_solve_darcy_scales_with_a_constant_coefficient(n, coefficient, f, batch
     np.testing.assert_allclose(u.reshape((-1, n, n))[0], reference, rtol=1e-6, atol=1e-10)
 
 
-@covers("solvers.pde.solve_ode", "solvers.pde")
+@covers("solvers.pde.solve_ode")
 @given(equation=st.sampled_from(["antiderivative", "nonlinear", "pendulum", "bogus"]), n_steps=st.sampled_from([-1, 0,
                                                                                                                  50]),
        points=st.sampled_from(["ok", "outside", "nan", "empty"]), domain=st.sampled_from([(0.0, 1.0), (1.0, 0.0)]))

@@ -114,8 +114,7 @@ def problems(draw):
     return cls, options
 
 
-@covers(*(f"validation.exact.{c.__name__}" for c in KEYWORDS), "validation.exact", "validation.exact.ExactSolution",
-        "validation")
+@covers(*(f"validation.exact.{c.__name__}" for c in KEYWORDS), "validation.exact", "validation.exact.ExactSolution")
 @given(problem=problems(), where=st.sampled_from(["inside", "nan", "inf", "outside", "int", "mismatch"]),
        t=st.sampled_from([0.0, 0.3, -1.0, math.nan, math.inf]))
 def test_exact_solutions_are_finite_or_refused(problem, where, t):
