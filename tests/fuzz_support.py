@@ -17,6 +17,7 @@ The profiles ``ci`` (default, bounded examples) and ``long`` are registered in
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -90,17 +91,34 @@ def bounded(fn: Callable[[], Any], *, limit: float = CALL_SECONDS) -> tuple[str,
     return box["outcome"], box["value"], box["seconds"]
 
 
+def _tally(outcome: str) -> None:
+    """Append ``<test> <outcome>`` to ``$SCIML_FUZZ_TALLY`` when set (benchmarks/fuzz_outcomes.py
+    counts the outcomes of a run from it; one short line per call, appended atomically)."""
+    path = os.environ.get("SCIML_FUZZ_TALLY")
+    if path:
+        test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{test} {outcome}\n")
+
+
 def call(fn: Callable[[], Any], *, documented: tuple[type[BaseException], ...] = DOCUMENTED,
          limit: float = CALL_SECONDS, reject_seconds: float | None = REJECT_SECONDS) -> Any:
     """The property's one gate: the result of ``fn()``, or ``None`` when it raised a documented
     exception quickly.  A hang, an undocumented exception or a slow refusal fails
     (``reject_seconds=None``: an exception that stops an iteration midway, not a refusal of the
     input, is not timed)."""
-    outcome, value, seconds = bounded(fn, limit=limit)
+    try:
+        outcome, value, seconds = bounded(fn, limit=limit)
+    except Hang:
+        _tally("hang")
+        raise
     if outcome == "ok":
+        _tally("result")
         return value
     if not isinstance(value, documented):
+        _tally("crash")
         raise Crash(f"undocumented {type(value).__name__}: {value}") from value
+    _tally("refused")
     if reject_seconds is not None and seconds > reject_seconds:
         raise Slow(f"{type(value).__name__} after {seconds:.2f} s (limit {reject_seconds} s): {value}")
     if not str(value).strip():
@@ -112,6 +130,7 @@ def rejects(fn: Callable[[], Any], *, documented: tuple[type[BaseException], ...
             limit: float = CALL_SECONDS) -> BaseException:
     """``fn()`` must raise a documented exception quickly; return it."""
     outcome, value, seconds = bounded(fn, limit=limit)
+    _tally("silent" if outcome == "ok" else "refused" if isinstance(value, documented) else "crash")
     if outcome == "ok":
         raise AssertionError(f"accepted a bad input silently, returned {value!r:.200}")
     if not isinstance(value, documented):
