@@ -403,3 +403,26 @@ def test_hostile_model_files_are_refused(tmp_path, attack):
     tracemalloc.stop()
     assert peak < 200e6, f"{attack}: {peak / 1e6:.0f} MB allocated before the refusal"
     assert "antigravity" not in sys.modules
+
+
+def test_a_cache_entry_of_other_parameters_is_not_returned(tmp_path, caplog):
+    """The issue's case: the cache returned whatever file sat at the key's path.  A file there
+    whose stored record differs (another generator's arguments) is regenerated, with a warning."""
+    from sciml.io import cached_dataset
+
+    calls = []
+
+    @cached_dataset(format_version=1)
+    def squares(n, *, cache=True):
+        calls.append(n)
+        return {"y": np.arange(n, dtype=np.float64) ** 2}
+
+    squares(5, cache=tmp_path)
+    [entry] = list(tmp_path.glob("*.npz"))
+    stored = read_arrays(entry, format="sciml.DatasetCache", max_version=1)
+    forged = dict(stored.metadata, arguments={"n": 6})
+    write_arrays(entry, {"y": np.full(5, -1.0)}, format="sciml.DatasetCache", version=1, metadata=forged)
+    with caplog.at_level("WARNING", logger="sciml.io.cache"):
+        y = squares(5, cache=tmp_path)["y"]
+    np.testing.assert_array_equal(y, np.arange(5.0) ** 2)
+    assert calls == [5, 5] and "other parameters" in caplog.text
