@@ -231,6 +231,17 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
     Returns
     -------
     TuckerTensor
+        Complex tensors are decomposed with the conjugate transpose (unitary factors).
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 axes, an empty axis, NaN or infinity in ``tensor`` (refused before the SVD,
+        which loops for ever on an inf), ``tol`` or ``reference_norm`` negative or not finite,
+        ranks below 1.
+    TypeError
+        A dtype that is not bool, integer, real or complex floating (bool and integers are
+        computed in float64, float16 in float32).
     """
     xp, tensor = _check_tensor(tensor)
     d = tensor.ndim
@@ -319,7 +330,8 @@ def rhosvd(factors: Sequence[Any], weights: Any | None = None, *, tol: float | N
     n_terms = factors[0].shape[1] if factors[0].ndim == 2 else -1
     for k, a in enumerate(factors):
         if a.ndim != 2 or a.shape[1] != n_terms or a.shape[0] < 1:
-            raise ValueError(f"factor {k} has shape {tuple(a.shape)}; all factors need {n_terms} columns and n_k >= 1 rows")
+            raise ValueError(f"factor {k} has shape {tuple(a.shape)}; all factors need {n_terms} columns "
+                             "and n_k >= 1 rows")
     if n_terms < 1:
         raise ValueError("the factors have no columns (a CP tensor needs at least one term)")
     factors = [_check_tensor(a, f"factor {k}")[1] for k, a in enumerate(factors)]

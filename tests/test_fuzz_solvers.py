@@ -31,7 +31,8 @@ def systems(draw):
     q, _ = np.linalg.qr(rng.standard_normal((n, n))) if n else (np.zeros((0, 0)), None)
     spectrum = draw(st.sampled_from(["mild", "wide", "indefinite", "singular"]))
     eig = {"mild": np.linspace(1, 4, n), "wide": np.logspace(0, 8, n),
-           "indefinite": np.linspace(-2, 3, n), "singular": np.r_[np.zeros(min(n, 1)), np.ones(max(n - 1, 0))]}[spectrum]
+           "indefinite": np.linspace(-2, 3, n),
+           "singular": np.r_[np.zeros(min(n, 1)), np.ones(max(n - 1, 0))]}[spectrum]
     A = (q * eig) @ q.T
     A = (A + A.T) / 2
     b = rng.standard_normal(n)
