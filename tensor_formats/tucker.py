@@ -137,8 +137,13 @@ def _norm(xp, x) -> float:
 
 
 def _column_norms(xp, a):
+    """Column norms; recomputed scaled only where they under- or overflowed (so ordinary input
+    gives exactly the unscaled values)."""
+    norms = xp.linalg.vector_norm(a, axis=0)
     magnitude = xp.abs(a)  # real, so the scaling division below is safe
     top = xp.max(magnitude, axis=0)
+    if not bool(xp.any(((norms == 0) & (top > 0)) | ~xp.isfinite(norms))):
+        return norms
     safe = xp.where(top > 0, top, xp.ones_like(top))
     return top * xp.linalg.vector_norm(magnitude / safe, axis=0)
 
@@ -163,8 +168,9 @@ def epsilon_rank(singular_values: Any, threshold: float) -> int:
     """Smallest ``r`` with ``sqrt(Σ_{i >= r} σ_i²) <= threshold`` (at least 1)."""
     s = [abs(float(v)) for v in _host(singular_values)]
     top = max(s, default=0.0)
-    if top > 0.0:  # relative to the largest: squares of 1e200 overflow, of 1e-200 underflow
-        s, threshold = [v / top for v in s], threshold / top
+    if top > 0.0:  # scaled by a power of two (exact: the same ranks as unscaled wherever that
+        e = math.frexp(top)[1]  # works): squares of 1e200 overflow, of 1e-200 underflow
+        s, threshold = [math.ldexp(v, -e) for v in s], math.ldexp(threshold, -e)
     tail = 0.0
     r = len(s)
     for i in range(len(s) - 1, 0, -1):
