@@ -227,6 +227,17 @@ def test_fit_resume_with_another_learning_rate_refuses(tmp_path):
         st_.fit(torch.nn.Linear(1, 1), (x, x), steps=4, lr=1e-1, progress=False, checkpoint=path)
 
 
+@covers("sciml.train.fit")
+@pytest.mark.xfail(strict=True, reason="issue 18 (sciml/train.py): fit(checkpoint=...) resumes on other training "
+                                       "data without a word (the checkpoint records no fingerprint of the data)")
+def test_fit_resume_with_other_data_refuses(tmp_path):
+    x = torch.linspace(-1, 1, 16)[:, None]
+    path = tmp_path / "run.ckpt"
+    st_.fit(torch.nn.Linear(1, 1), (x, x), steps=2, progress=False, checkpoint=path)
+    with pytest.raises(ValueError, match="data"):
+        st_.fit(torch.nn.Linear(1, 1), (x, 5 * x + 3), steps=4, progress=False, checkpoint=path)
+
+
 # ---------------------------------------------------------------------------------------------
 # Models and operators
 # ---------------------------------------------------------------------------------------------
