@@ -271,6 +271,8 @@ def to_torch(x: Any):
     if array_api_compat.is_numpy_array(x):
         import numpy as np
 
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"to_torch needs a numeric or bool array, got dtype {x.dtype}")
         if not x.flags.writeable or not x.flags.c_contiguous:
             x = np.ascontiguousarray(x).copy()  # DLPack refuses read-only buffers
         return torch.from_dlpack(x)

@@ -8,6 +8,7 @@ the box are described by :class:`solvers.BoundaryConditions` (:mod:`solvers.boun
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,6 +61,8 @@ class Grid:
                  spacing: Sequence[float] | None = None):
         if isinstance(shape, (int, float)):
             raise TypeError(f"shape must be a sequence of ints (one per axis), got {shape!r}")
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
+            raise TypeError(f"shape must hold integers, got {tuple(shape)!r}")  # int(2.5) would truncate
         shape = tuple(int(n) for n in shape)
         d = len(shape)
         if d not in (1, 2, 3):

@@ -198,6 +198,10 @@ def evaluate(coefficients: Any, x: Any, domain: Sequence[float] = (-1.0, 1.0)):
     array([-2. ,  0.5])
     """
     xp = array_namespace(coefficients, x)
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError("x contains NaN or infinite values")
+    if not bool(xp.all(xp.isfinite(coefficients))):
+        raise ValueError("coefficients contain NaN or infinite values")
     t = map_to_reference(x, domain)
     t = xp.reshape(t, tuple(t.shape) + (1,) * (coefficients.ndim - 1))
     b1 = b2 = 0.0 * t

@@ -87,10 +87,73 @@ class TuckerTensor:
     def norm(self) -> float:
         """Frobenius norm from the core and the factor Gram matrices (never forms the tensor)."""
         xp = array_namespace(self.core)
-        t = self.core
+        top = float(xp.max(xp.abs(self.core))) if math.prod(self.core.shape) else 0.0
+        if top == 0.0 or not math.isfinite(top):
+            return top
+        core, e = _unit_scale(self.core, top)  # the squares of 1e200 or 1e-200 over/underflow
+        t = core
         for k, u in enumerate(self.factors):
-            t = mode_product(t, u.T @ u, k)
-        return math.sqrt(max(float(xp.sum(self.core * t)), 0.0))
+            t = mode_product(t, _adjoint(u) @ u, k)
+        return math.ldexp(math.sqrt(max(float(xp.real(xp.sum(xp.conj(core) * t))), 0.0)), e)
+
+
+def _adjoint(u):
+    """The conjugate transpose (``.T`` alone is wrong for complex factors)."""
+    xp = array_namespace(u)
+    return xp.conj(u).T if xp.isdtype(u.dtype, "complex floating") else u.T
+
+
+def _check_tensor(tensor: Any, name: str = "tensor"):
+    """The namespace and a floating copy of ``tensor``, or a ValueError/TypeError naming it.
+
+    Refused: fewer than 2 axes, an empty axis, NaN/inf (LAPACK's SVD loops for ever on an
+    inf), dtypes other than bool/int/float/complex; float16 is promoted to float32 (linalg
+    has no half precision), bool and integers to float64.
+    """
+    xp = array_namespace(tensor)
+    if tensor.ndim < 2:
+        raise ValueError(f"{name} needs at least 2 axes, got shape {tuple(tensor.shape)}")
+    if 0 in tuple(tensor.shape):
+        raise ValueError(f"{name} has an empty axis, shape {tuple(tensor.shape)}")
+    dtype = tensor.dtype
+    if xp.isdtype(dtype, ("bool", "integral")):
+        tensor = xp.astype(tensor, xp.float64)
+    elif getattr(xp, "float16", None) is not None and dtype == xp.float16:
+        tensor = xp.astype(tensor, xp.float32)
+    elif not xp.isdtype(dtype, ("real floating", "complex floating")):
+        raise TypeError(f"{name} must hold real or complex numbers, got dtype {dtype}")
+    if not bool(xp.all(xp.isfinite(tensor))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return xp, tensor
+
+
+def _unit_scale(x, top: float):
+    """``(x * 2^-e, 2^e)`` with ``top ~ 2^e``: exact power-of-two scaling (dividing by a
+    subnormal ``top`` overflows, complex division by it gives NaN), in two steps so that
+    neither factor overflows."""
+    e = math.frexp(top)[1]
+    return x * 2.0 ** (-(e // 2)) * 2.0 ** (-(e - e // 2)), e
+
+
+def _norm(xp, x) -> float:
+    """Frobenius norm without overflow or underflow (squares of 1e200 or 1e-200 entries)."""
+    top = float(xp.max(xp.abs(x)))
+    if top == 0.0 or not math.isfinite(top):
+        return top
+    scaled, e = _unit_scale(x, top)
+    return math.ldexp(float(xp.linalg.vector_norm(scaled)), e)
+
+
+def _column_norms(xp, a):
+    """Column norms; recomputed scaled only where they under- or overflowed (so ordinary input
+    gives exactly the unscaled values)."""
+    norms = xp.linalg.vector_norm(a, axis=0)
+    magnitude = xp.abs(a)  # real, so the scaling division below is safe
+    top = xp.max(magnitude, axis=0)
+    if not bool(xp.any(((norms == 0) & (top > 0)) | ~xp.isfinite(norms))):
+        return norms
+    safe = xp.where(top > 0, top, xp.ones_like(top))
+    return top * xp.linalg.vector_norm(magnitude / safe, axis=0)
 
 
 def unfold(tensor: Any, mode: int):
@@ -135,7 +198,11 @@ def epsilon_rank(singular_values: Any, threshold: float) -> int:
     >>> epsilon_rank(np.array([1.0, 1e-3, 1e-6]), 1e-2)    # the tail (1e-3, 1e-6) is below 1e-2
     1
     """
-    s = [float(v) for v in _host(singular_values)]
+    s = [abs(float(v)) for v in _host(singular_values)]
+    top = max(s, default=0.0)
+    if top > 0.0:  # scaled by a power of two (exact: the same ranks as unscaled wherever that
+        e = math.frexp(top)[1]  # works): squares of 1e200 overflow, of 1e-200 underflow
+        s, threshold = [math.ldexp(v, -e) for v in s], math.ldexp(threshold, -e)
     tail = 0.0
     r = len(s)
     for i in range(len(s) - 1, 0, -1):
@@ -152,10 +219,17 @@ def _host(x):
     return to_numpy(x).reshape(-1)
 
 
+def _check_tol(tol) -> None:
+    if tol is not None and not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be finite and >= 0, got {tol}")
+
+
 def _ranks(rank, d: int) -> tuple[int | None, ...]:
     if rank is None:
         return (None,) * d
-    ranks = (int(rank),) * d if isinstance(rank, int) else tuple(int(r) for r in rank)
+    if isinstance(rank, bool) or not isinstance(rank, (int, Sequence)) and not hasattr(rank, "__index__"):
+        raise TypeError(f"rank must be an int or a sequence of ints, got {rank!r}")
+    ranks = (int(rank),) * d if not isinstance(rank, Sequence) else tuple(int(r) for r in rank)
     if len(ranks) != d:
         raise ValueError(f"rank has {len(ranks)} entries for a {d}-way tensor")
     if any(r < 1 for r in ranks):
@@ -195,6 +269,17 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
     Returns
     -------
     TuckerTensor
+        Complex tensors are decomposed with the conjugate transpose (unitary factors).
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 axes, an empty axis, NaN or infinity in ``tensor`` (refused before the SVD,
+        which loops for ever on an inf), ``tol`` or ``reference_norm`` negative or not finite,
+        ranks below 1.
+    TypeError
+        A dtype that is not bool, integer, real or complex floating (bool and integers are
+        computed in float64, float16 in float32).
 
     Examples
     --------
@@ -206,14 +291,13 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
     >>> approx.ranks, bool(np.linalg.norm(approx.full() - T) <= 1e-10 * np.linalg.norm(T))
     ((2, 2, 2), True)
     """
-    xp = array_namespace(tensor)
+    xp, tensor = _check_tensor(tensor)
     d = tensor.ndim
-    if d < 2:
-        raise ValueError(f"hosvd needs a tensor with at least 2 axes, got {d}")
-    if tol is not None and not tol >= 0:
-        raise ValueError(f"tol must be >= 0, got {tol}")
+    _check_tol(tol)
     ranks = _ranks(rank, d)
-    scale = float(xp.linalg.vector_norm(tensor)) if reference_norm is None else float(reference_norm)
+    if reference_norm is not None and not (math.isfinite(reference_norm) and reference_norm >= 0):
+        raise ValueError(f"reference_norm must be finite and >= 0, got {reference_norm}")
+    scale = _norm(xp, tensor) if reference_norm is None else float(reference_norm)
     threshold = None if tol is None else tol * scale / math.sqrt(d)
     factors = []
     core = tensor
@@ -223,10 +307,10 @@ def hosvd(tensor: Any, *, tol: float | None = None, rank: int | Sequence[int] | 
         r = _truncation(s, ranks[k], threshold)
         factors.append(u[:, :r])
         if sequential:
-            core = mode_product(core, u[:, :r].T, k)
+            core = mode_product(core, _adjoint(u[:, :r]), k)
     if not sequential:
         for k, u in enumerate(factors):
-            core = mode_product(core, u.T, k)
+            core = mode_product(core, _adjoint(u), k)
     return TuckerTensor(core, factors)
 
 
@@ -245,9 +329,16 @@ def hooi(tensor: Any, rank: int | Sequence[int], *, n_iter: int = 20, tol: float
     >>> bool(err(hooi(T, 3)) <= err(hosvd(T, rank=3)))      # ALS improves on the HOSVD start
     True
     """
-    xp = array_namespace(tensor)
+    xp, tensor = _check_tensor(tensor)
     d = tensor.ndim
+    if rank is None:
+        raise TypeError("hooi needs rank (an int or one int per axis), got None")
     ranks = _ranks(rank, d)
+    if int(n_iter) < 1:
+        raise ValueError(f"n_iter must be >= 1, got {n_iter}")
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be finite and >= 0, got {tol}")
+    ranks = tuple(min(r, n) for r, n in zip(ranks, tensor.shape))
     start = init if init is not None else hosvd(tensor, rank=ranks)
     factors = list(start.factors)
     previous = None
@@ -256,11 +347,11 @@ def hooi(tensor: Any, rank: int | Sequence[int], *, n_iter: int = 20, tol: float
             projected = tensor
             for j in range(d):
                 if j != k:
-                    projected = mode_product(projected, factors[j].T, j)
+                    projected = mode_product(projected, _adjoint(factors[j]), j)
             u, _, _ = xp.linalg.svd(unfold(projected, k), full_matrices=False)
             factors[k] = u[:, : ranks[k]]
-        core = mode_product(projected, factors[d - 1].T, d - 1)
-        current = float(xp.linalg.vector_norm(core))
+        core = mode_product(projected, _adjoint(factors[d - 1]), d - 1)
+        current = _norm(xp, core)
         if previous is not None and abs(current - previous) <= tol * current:
             break
         previous = current
@@ -289,21 +380,28 @@ def rhosvd(factors: Sequence[Any], weights: Any | None = None, *, tol: float | N
     >>> bool(np.allclose(tt.full(), full, atol=1e-10)), tt.ranks
     (True, (3, 3, 3))
     """
-    xp = array_namespace(*factors)
     d = len(factors)
     if d < 2:
-        raise ValueError("rhosvd needs at least 2 factors")
-    n_terms = factors[0].shape[1]
+        raise ValueError(f"rhosvd needs at least 2 factors, got {d}")
+    xp = array_namespace(*factors)
+    n_terms = factors[0].shape[1] if factors[0].ndim == 2 else -1
     for k, a in enumerate(factors):
-        if a.ndim != 2 or a.shape[1] != n_terms:
-            raise ValueError(f"factor {k} has shape {tuple(a.shape)}; all factors need {n_terms} columns")
+        if a.ndim != 2 or a.shape[1] != n_terms or a.shape[0] < 1:
+            raise ValueError(f"factor {k} has shape {tuple(a.shape)}; all factors need {n_terms} columns "
+                             "and n_k >= 1 rows")
+    if n_terms < 1:
+        raise ValueError("the factors have no columns (a CP tensor needs at least one term)")
+    factors = [_check_tensor(a, f"factor {k}")[1] for k, a in enumerate(factors)]
+    _check_tol(tol)
     lam = xp.ones((n_terms,), dtype=factors[0].dtype) if weights is None else xp.asarray(weights)
     if tuple(lam.shape) != (n_terms,):
         raise ValueError(f"weights must have shape ({n_terms},), got {tuple(lam.shape)}")
+    if not bool(xp.all(xp.isfinite(lam))):
+        raise ValueError("weights contain NaN or infinite values")
     ranks = _ranks(rank, d)
     bases, small = [], []
     for k, a in enumerate(factors):
-        norms = xp.linalg.vector_norm(a, axis=0)
+        norms = _column_norms(xp, a)
         safe = xp.where(norms > 0, norms, xp.ones_like(norms))
         lam = lam * norms
         u, s, wt = xp.linalg.svd(a / safe, full_matrices=False)

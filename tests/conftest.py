@@ -38,3 +38,20 @@ def backend(request) -> str:
 def xp(backend):
     """The array namespace of :func:`backend`."""
     return namespace_for(backend)
+
+
+# Hypothesis profiles of the fuzz suite (tests/fuzz_support.py): ``ci`` is the default (a
+# bounded number of examples, a few minutes for the whole fuzz set on two workers); ``long``
+# is the deeper local run, ``pytest --hypothesis-profile=long tests/test_fuzz_*.py``.  The
+# per-call time limit is the harness's own (fuzz_support.bounded), so hypothesis' deadline is off.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=12, deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("long", max_examples=400, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def pytest_configure(config):
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("ci")

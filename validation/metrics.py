@@ -64,6 +64,9 @@ def check_same_shape(approx: Any, exact: Any) -> None:
 def _prepare(approx: Any, exact: Any, weights: Any | None):
     xp = array_namespace(approx, exact, weights)
     check_same_shape(approx, exact)
+    for name, value in (("approx", approx), ("exact", exact)):
+        if not xp.isdtype(value.dtype, ("bool", "integral", "real floating", "complex floating")):
+            raise TypeError(f"{name} must hold numbers, got dtype {value.dtype}")
     check_finite(approx, "approx")
     check_finite(exact, "exact")
     if weights is not None:
@@ -79,6 +82,12 @@ def _prepare(approx: Any, exact: Any, weights: Any | None):
     return xp
 
 
+def _floating(x: Any):
+    """Integers and booleans as float64 (their difference would wrap around in int64)."""
+    xp = array_namespace(x)
+    return x if xp.isdtype(x.dtype, ("real floating", "complex floating")) else xp.astype(x, xp.float64)
+
+
 def weighted_l2(x: Any, *, weights: Any | None = None) -> float:
     """Discrete L2 norm ``sqrt(sum(w |x|^2))`` (``w = 1`` when ``weights`` is None).
 
@@ -90,10 +99,21 @@ def weighted_l2(x: Any, *, weights: Any | None = None) -> float:
     5.0
     """
     xp = array_namespace(x, weights)
-    sq = xp.abs(x) ** 2
+    magnitude = xp.abs(_floating(x))
+    if math.prod(magnitude.shape) == 0:
+        return 0.0
+    top = float(xp.max(magnitude))
+    if top == 0.0 or not math.isfinite(top):
+        return top
+    # Scaled by a power of two near the largest entry (exact, so ordinary values give the
+    # same bits as before): the squares of 1e200 overflow and those of 1e-200 underflow,
+    # which made relative_l2 NaN or "zero norm" there.
+    e = math.frexp(top)[1]
+    scaled = magnitude * 2.0 ** (-(e // 2)) * 2.0 ** (-(e - e // 2))
+    sq = scaled * scaled
     if weights is not None:
         sq = weights * sq
-    return math.sqrt(float(xp.sum(sq)))
+    return math.ldexp(math.sqrt(float(xp.sum(sq))), e)
 
 
 def relative_l2(approx: Any, exact: Any, *, weights: Any | None = None) -> float:
@@ -124,6 +144,7 @@ def relative_l2(approx: Any, exact: Any, *, weights: Any | None = None) -> float
     0.707106781187
     """
     _prepare(approx, exact, weights)
+    approx, exact = _floating(approx), _floating(exact)
     denominator = weighted_l2(exact, weights=weights)
     if denominator == 0.0:
         raise ValueError("exact has zero norm; the relative error is undefined (use max_error)")
@@ -141,6 +162,7 @@ def max_error(approx: Any, exact: Any) -> float:
     0.5
     """
     xp = _prepare(approx, exact, None)
+    approx, exact = _floating(approx), _floating(exact)
     return float(xp.max(xp.abs(approx - exact)))
 
 

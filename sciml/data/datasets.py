@@ -7,6 +7,8 @@ by its full bound signature (:func:`sciml.io.cached_dataset`).
 
 from __future__ import annotations
 
+import math
+
 from sciml.backend import namespace_for, to_numpy
 
 from ._cache import dataset_cache
@@ -16,6 +18,9 @@ from .random_fields import GaussianRandomField1D
 __all__ = ["antiderivative", "burgers", "diffusion_reaction", "nonlinear_ode", "pendulum"]
 
 _VERSION = 1  # bump when the generation changes, so old cache entries are not reused
+#: Consecutive rounds of redraws without one usable solution before the ODE sets give up
+#: (at the default max_abs about 1 % of draws are replaced, so this never triggers there).
+_MAX_BARREN_ROUNDS = 8
 
 
 def _ode_dataset(equation: str, n_train: int, n_test: int, m: int, *, points_per_function: int, n_grid: int,
@@ -52,8 +57,14 @@ def _finite_ode_samples(xp, field, rng, n, sensors, grid, q, equation, n_steps, 
 
     from solvers.pde import solve_ode
 
-    kept, total = [], 0
+    if max_abs is not None and not 0 < max_abs < math.inf:
+        raise ValueError(f"max_abs must be finite and > 0, got {max_abs}")
+    kept, total, barren = [], 0, 0
     while total < n:
+        if barren >= _MAX_BARREN_ROUNDS:  # a max_abs no solution meets looped for ever
+            raise ValueError(f"{_MAX_BARREN_ROUNDS} rounds of fresh draws in a row gave no solution that stays "
+                             f"finite{'' if max_abs is None else f' and below max_abs={max_abs}'} on [0, 1] "
+                             f"({total} of {n} found); raise max_abs or change length_scale")
         funcs = field.sample(n - total, seed=int(rng.integers(2**63)))
         points = xp.asarray(rng.uniform(0.0, 1.0, (n - total, q)))
         with warnings.catch_warnings():
@@ -67,6 +78,7 @@ def _finite_ode_samples(xp, field, rng, n, sensors, grid, q, equation, n_steps, 
         kept.append((xp.take(funcs(sensors), index, axis=0), xp.take(grid_targets, index, axis=0),
                      xp.take(points, index, axis=0), xp.take(targets, index, axis=0)))
         total += int(index.shape[0])
+        barren = barren + 1 if int(index.shape[0]) == 0 else 0
     return tuple(xp.concat([part[k] for part in kept], axis=0) for k in range(4))
 
 

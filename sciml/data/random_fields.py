@@ -129,11 +129,11 @@ class GaussianRandomField1D:
 
     def __init__(self, *, length_scale: float = 0.2, variance: float = 1.0, domain=(0.0, 1.0), n_nodes: int = 1000,
                  backend: str = "numpy"):
-        if not (length_scale > 0 and variance > 0):
-            raise ValueError("length_scale and variance must be > 0")
-        a, b = (float(v) for v in domain)
-        if not b > a:
-            raise ValueError(f"domain needs a < b, got {domain}")
+        if not (0 < length_scale < math.inf and 0 < variance < math.inf):
+            raise ValueError(f"length_scale and variance must be finite and > 0, got {length_scale} and {variance}")
+        a, b = _interval(domain)
+        if int(n_nodes) < 2:
+            raise ValueError(f"n_nodes must be >= 2, got {n_nodes}")
         self.length_scale, self.variance, self.domain = float(length_scale), float(variance), (a, b)
         self._xp, self.backend = namespace_for(backend), backend
         self.nodes, self.eigenvalues, self.vectors = _karhunen_loeve(
@@ -179,9 +179,12 @@ class ChebyshevRandomFunctions(RandomFunctions):
                backend: str = "numpy") -> ChebyshevRandomFunctions:
         import numpy as np
 
+        if int(n_samples) < 1 or int(degree) < 1:
+            raise ValueError(f"n_samples and degree must be >= 1, got {n_samples} and {degree}")
+        domain = _interval(domain)
         xp = namespace_for(backend)
         c = np.random.default_rng(seed).uniform(-1.0, 1.0, (int(degree), int(n_samples)))
-        return cls(xp.asarray(c), tuple(float(v) for v in domain))
+        return cls(xp.asarray(c), domain)
 
     @property
     def n_samples(self) -> int:
@@ -192,6 +195,13 @@ class ChebyshevRandomFunctions(RandomFunctions):
 
         self._check(x)
         return evaluate(self.coefficients, x, self.domain).T
+
+
+def _interval(domain) -> tuple[float, float]:
+    a, b = (float(v) for v in domain)
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise ValueError(f"domain needs finite a < b, got {tuple(domain)}")
+    return a, b
 
 
 def spectral_gaussian_field(n_samples: int, n: int, *, dim: int = 1, alpha: float = 2.0, tau: float = 3.0,
@@ -222,8 +232,15 @@ def spectral_gaussian_field(n_samples: int, n: int, *, dim: int = 1, alpha: floa
         raise ValueError(f"dim must be 1 or 2, got {dim}")
     if boundary not in ("periodic", "neumann"):
         raise ValueError(f"boundary must be 'periodic' or 'neumann', got {boundary!r}")
+    if int(n_samples) < 1 or int(n) < 2:
+        raise ValueError(f"n_samples must be >= 1 and n >= 2, got {n_samples} and {n}")
+    if not (0 < tau < math.inf and 0 < alpha < math.inf):
+        # tau = 0 made sigma = 0**(alpha - dim/2) = 0: every sample the zero field (Darcy: a constant a)
+        raise ValueError(f"tau and alpha must be finite and > 0, got tau={tau}, alpha={alpha}")
     xp = namespace_for(backend)
     sigma = tau ** (alpha - dim / 2.0) if sigma is None else float(sigma)
+    if not 0 < sigma < math.inf:
+        raise ValueError(f"sigma must be finite and > 0, got {sigma}")
     rng = np.random.default_rng(seed)
     n = int(n)
     if boundary == "periodic":

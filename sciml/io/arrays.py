@@ -10,6 +10,7 @@ kind of damage (truncation, corruption, a foreign file, pickled content) into a
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from .atomic import atomic_write
 __all__ = ["ArrayFile", "ArraySpec", "FormatVersionError", "read_arrays", "write_arrays"]
 
 _RESERVED = ("format", "metadata")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 #: What numpy, zipfile and zlib raise on a damaged, truncated or foreign file.
 _DAMAGE = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error)
 
@@ -156,6 +158,8 @@ def write_arrays(path: str | Path, arrays: Mapping[str, Any], *, format: str, ve
     except (TypeError, ValueError) as exc:
         raise ValueError(f"metadata must be JSON-serialisable: {exc}") from exc
     for name, value in arrays.items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise ValueError(f"array name {name!r} must be letters, digits, '_', '.' or '-' (no path separators)")
         if name in _RESERVED:
             raise ValueError(f"array name {name!r} is reserved (reserved: {', '.join(_RESERVED)})")
         array = np.asarray(value)
@@ -217,6 +221,7 @@ def read_arrays(path: str | Path, *, format: str, max_version: int,
     path = Path(path)
     what = f"{format} file"
     try:
+        _check_declared_sizes(path)
         loaded = np.load(path, allow_pickle=False)
         if not hasattr(loaded, "files"):  # a bare .npy array
             raise ValueError("a single array, not an .npz archive")
@@ -249,6 +254,33 @@ def read_arrays(path: str | Path, *, format: str, max_version: int,
     for key, spec in (expect or {}).items():
         _check(path, key, entries.get(key), spec)
     return ArrayFile(entries, metadata, version)
+
+
+def _check_declared_sizes(path: Path) -> None:
+    """Read every member's ``.npy`` header (not its data) and refuse a member whose declared
+    shape needs more bytes than it holds, or an object dtype, *before* numpy allocates the
+    array: a 200-byte file must not be able to ask for 40 GB."""
+    import math
+
+    import numpy as np
+
+    if not zipfile.is_zipfile(path):
+        return  # np.load reports what it is (a bare .npy array, a pickle: refused there)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy") or "/" in info.filename or "\\" in info.filename:
+                raise ValueError(f"member {info.filename!r} is not an array entry")
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                          else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = reader(member)
+            if dtype.hasobject:
+                raise ValueError(f"entry {info.filename[:-4]!r} has dtype object (pickled content)")
+            declared = math.prod(shape) * dtype.itemsize
+            if declared > info.file_size:
+                raise ValueError(f"entry {info.filename[:-4]!r} declares shape {shape} of {dtype} "
+                                 f"({declared} bytes) but holds {info.file_size} bytes")
 
 
 def _check(path: Path, key: str, array, spec: ArraySpec) -> None:

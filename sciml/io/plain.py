@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from collections.abc import Mapping
@@ -19,8 +20,9 @@ def json_data(value: Any, *, name: str = "value", strict: bool = True) -> Any:
     name : str
         The argument's name, for the error message.
     strict : bool
-        Raise a TypeError for anything JSON cannot hold (cache keys); with ``False`` such a value is
-        returned as it is, for a later, more specific error (model files).
+        Raise a TypeError for anything JSON cannot hold (cache keys), a ValueError for NaN and
+        infinity; with ``False`` such a value is returned as it is, for a later, more specific
+        error (model files).
 
     Examples
     --------
@@ -36,6 +38,8 @@ def json_data(value: Any, *, name: str = "value", strict: bool = True) -> Any:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
+        if strict and not math.isfinite(float(value)):
+            raise ValueError(f"argument {name!r} = {value!r} is not finite; JSON (and a cache key) cannot hold it")
         return float(value)
     if isinstance(value, os.PathLike):
         return os.fspath(value)

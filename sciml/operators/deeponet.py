@@ -115,6 +115,8 @@ class DeepONet(Model, nn.Module):
         if len(trunk) < 2 or min(trunk) < 1:
             raise ValueError(f"trunk needs at least an input and an output width, got {trunk}")
         self.n_outputs = int(n_outputs)
+        if self.n_outputs < 1:
+            raise ValueError(f"n_outputs must be >= 1, got {n_outputs}")
         if isinstance(branch, dict):
             spec = dict(branch)
             if spec.pop("type", None) != "cnn":

@@ -95,9 +95,6 @@ class MGTFNO(Model, nn.Module):
                  levels: int = 0, rank: float = 0.1, factorization: str = "tucker", padding_fraction: float = 0.0,
                  n_layers: int = 4, coordinates: bool = True, seed: int | None = None, **fno_options):
         super().__init__()
-        FNO = require("neuralop.models").FNO
-        MultigridPatching2D = require("neuralop.training.patching").MultigridPatching2D
-
         modes = (int(n_modes),) * 2 if isinstance(n_modes, int) else tuple(int(m) for m in n_modes)
         if len(modes) != 2 or min(modes) < 1:
             raise ValueError(f"n_modes must be a positive int or a pair, got {n_modes}")
@@ -108,10 +105,14 @@ class MGTFNO(Model, nn.Module):
             raise ValueError("channel counts and n_layers must be >= 1")
         if int(levels) < 0:
             raise ValueError(f"levels must be >= 0, got {levels}")
-        if not 0.0 <= float(padding_fraction) < 0.5:
+        if not 0.0 <= float(padding_fraction) < 0.5:  # NaN fails too
             raise ValueError(f"padding_fraction must be in [0, 0.5), got {padding_fraction}")
-        if key != "dense" and not float(rank) > 0:
+        if key != "dense" and not 0 < float(rank) < float("inf"):
             raise ValueError(f"rank must be > 0, got {rank}")
+        # neuralop is imported after the plain checks: a bad argument is refused at once, not
+        # after the seconds its first import takes.
+        FNO = require("neuralop.models").FNO
+        MultigridPatching2D = require("neuralop.training.patching").MultigridPatching2D
         fixed = {"n_modes", "in_channels", "out_channels", "hidden_channels", "n_layers", "factorization", "rank"}
         unknown = sorted(set(fno_options) - (set(inspect.signature(FNO).parameters) - fixed))
         if unknown:

@@ -8,6 +8,8 @@ points come from cubic Hermite interpolation with the exact slopes, also order 4
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +85,8 @@ def solve_ode(u: Callable[[Any], Any], points: Any, *, equation: str | Callable 
     if int(n_steps) < 1:
         raise ValueError(f"n_steps must be >= 1, got {n_steps}")
     a, b = (float(v) for v in domain)
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise ValueError(f"domain needs finite a < b, got {tuple(domain)}")
     if points.ndim not in (1, 2) or not bool(xp.all((points >= a) & (points <= b))):
         raise ValueError(f"points must be a (P,) or (n_functions, P) array inside [{a}, {b}]")
     n_steps = int(n_steps)

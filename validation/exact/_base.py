@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -46,16 +47,47 @@ class ExactSolution:
     #: Relative slack when testing that points lie inside the domain.
     domain_tolerance: float = 1e-12
 
+    def __init_subclass__(cls, **kwargs):
+        """Every concrete constructor ends with :meth:`_check_coefficients` (NaN, inf, a
+        reversed domain are refused once, at the boundary, for every solution alike)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def checked_init(self, *args, **options):
+            if type(self).__init__ is checked_init:  # numbers in, before any arithmetic on them
+                for name, value in [*((f"argument {i}", v) for i, v in enumerate(args)), *options.items()]:
+                    if any(not math.isfinite(v) for v in _numbers(value)):
+                        raise ValueError(f"{name} of {cls.__name__} must be finite, got {value}")
+            init(self, *args, **options)
+            if type(self).__init__ is checked_init:  # the outermost constructor, once
+                self._check_coefficients()
+
+        cls.__init__ = checked_init
+
+    def _check_coefficients(self) -> None:
+        for name, value in self.coefficients.items():
+            if name == "domain":
+                continue
+            for v in _numbers(value):
+                if not math.isfinite(v):
+                    raise ValueError(f"{name} must be finite, got {value}")
+        for axis, (a, b) in enumerate(self.domain):
+            if math.isnan(a) or math.isnan(b) or not a < b:
+                raise ValueError(f"axis {axis} of the domain needs a < b, got ({a}, {b})")
+
     # -- public interface -------------------------------------------------------------
     def solution(self, *x: Any, t: float | None = None):
         """The exact solution at points ``x`` (and time ``t`` when time-dependent)."""
         xp, x = self._check_points(x)
-        return self._solution(xp, *x, t=self._check_time(t))
+        return self._finite(xp, "solution", self._solution(xp, *x, t=self._check_time(t)))
 
     def source(self, *x: Any, t: float | None = None):
         """Right-hand side (forcing) of the equation at ``x``; zero unless overridden."""
         xp, x = self._check_points(x)
-        return self._source(xp, *x, t=self._check_time(t))
+        return self._finite(xp, "source", self._source(xp, *x, t=self._check_time(t)))
 
     def boundary(self, *x: Any, t: float | None = None):
         """Boundary data at boundary points ``x``.
@@ -65,7 +97,7 @@ class ExactSolution:
         the boundary (the Dirichlet data of a solution is the solution itself).
         """
         xp, x = self._check_points(x)
-        return self._boundary(xp, *x, t=self._check_time(t))
+        return self._finite(xp, "boundary", self._boundary(xp, *x, t=self._check_time(t)))
 
     def initial(self, *x: Any):
         """Initial values at ``t = 0`` (time-dependent problems only)."""
@@ -137,6 +169,14 @@ class ExactSolution:
         return self._solution(xp, *x, t=t)
 
     # -- helpers ----------------------------------------------------------------------
+    def _finite(self, xp, what: str, values):
+        """``values``, or a ValueError: finite points and parameters must not give NaN/inf
+        (extreme parameters, e.g. a viscosity of 1e-300, overflow the closed form)."""
+        if not bool(xp.all(xp.isfinite(values))):
+            raise ValueError(f"the {what} of {self!r} overflows or is undefined at these points "
+                             "(parameters outside the floating-point range of the closed form)")
+        return values
+
     @staticmethod
     def _zeros_like(xp, *x):
         shape = xp.broadcast_arrays(*x)[0].shape
@@ -169,8 +209,8 @@ class ExactSolution:
                 f"coordinate shapes {[tuple(c.shape) for c in x]} do not broadcast"
             ) from exc
         for axis, (c, (a, b)) in enumerate(zip(x, self.domain)):
-            if not bool(xp.all(~xp.isnan(c))):
-                raise ValueError(f"coordinate {axis} contains NaN")
+            if not bool(xp.all(xp.isfinite(c))):
+                raise ValueError(f"coordinate {axis} contains NaN or infinite values")
             if self.bc == "periodic":
                 continue
             slack = self.domain_tolerance * (b - a if math.isfinite(b - a) else 1.0)
@@ -185,3 +225,14 @@ class ExactSolution:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.coefficients.items())
         return f"{type(self).__name__}({params})"
+
+
+def _numbers(value: Any) -> list[float]:
+    """The real numbers in a coefficient (a number or nested sequences of them)."""
+    if isinstance(value, bool) or isinstance(value, str) or value is None:
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, (tuple, list)):
+        return [v for item in value for v in _numbers(item)]
+    return []

@@ -53,6 +53,12 @@ class Darcy1D(ExactSolution):
                  quadrature_order: int = 40):
         import numpy as np
 
+        import math
+
+        if not callable(source) and not math.isfinite(float(source)):
+            raise ValueError(f"source must be a callable or a finite number, got {source}")
+        if int(quadrature_order) < 1:
+            raise ValueError(f"quadrature_order must be >= 1, got {quadrature_order}")
         self._a = coefficient if coefficient is not None else _default_coefficient
         self._f = source if callable(source) else (lambda x, c=float(source): c + 0.0 * x)
         self.quadrature_order = int(quadrature_order)
