@@ -157,11 +157,15 @@ def refuse_changes(saved: dict, current: dict, *, path: Any, override: bool) -> 
     """
     changed = [key for key in RESUME_KEYS if key in saved and saved.get(key) != current.get(key)]
     if changed and not override:
-        details = "; ".join(f"{key}: {_short(saved.get(key))} -> {_short(current.get(key))}" for key in changed)
+        details = "; ".join(f"{key}{_WHAT.get(key, '')}: {_short(saved.get(key))} -> {_short(current.get(key))}"
+                            for key in changed)
         raise ValueError(f"checkpoint {path} was written with other settings ({details}); resuming would "
                          "silently mix two runs. Pass override=True to resume with the new settings, or "
                          "use another checkpoint path")
     return changed
+
+
+_WHAT = {"model": " (a different architecture or configuration)", "data": " (a different data set)"}
 
 
 def _short(value: Any) -> str:

@@ -4,7 +4,7 @@ It builds a small model and data set (:func:`build`), trains it with :func:`scim
 rank 0 writes the final parameters to ``config["out"]``.  The tests import :func:`build` to run
 the same training in one process.  Options in the JSON config: ``kind`` ("deeponet", "tfno",
 "dcdm"), ``steps``, ``batch_size``, ``lr``, ``seed``, ``checkpoint``, ``checkpoint_every``,
-``distributed``, ``timeout``, ``lr_per_rank`` (a list: ranks disagree), ``kill_rank`` and
+``distributed``, ``timeout``, ``limit`` (the first samples only), ``lr_per_rank`` (a list: ranks disagree), ``kill_rank`` and
 ``kill_at`` (that rank SIGKILLs itself at its ``kill_at``-th training forward pass).
 """
 
@@ -57,6 +57,11 @@ def main(path: str) -> None:
     config = json.loads(open(path).read())
     rank = int(os.environ.get("RANK", 0))
     model, data = build(config["kind"])
+    if config.get("limit"):
+        from sciml.batches import ArrayBatches
+
+        inputs, target = data.select(slice(0, int(config["limit"])))
+        data = ArrayBatches(inputs, target, method=data.method)
     if config.get("kill_at") and rank == int(config.get("kill_rank", 1)):
         calls = {"n": 0}
         leaf = next(m for m in model.modules() if not list(m.children()) and list(m.parameters()))
