@@ -159,7 +159,8 @@ def agree(ranks: Ranks, settings: dict) -> None:
         reference = gathered[0][1]
         differing = {}
         for rank, (_, other) in enumerate(gathered[1:], start=1):
-            keys = sorted(k for k in set(reference) | set(other) if fingerprint(reference.get(k)) != fingerprint(other.get(k)))
+            keys = sorted(k for k in set(reference) | set(other)
+                          if fingerprint(reference.get(k)) != fingerprint(other.get(k)))
             if keys:
                 differing[rank] = keys
         raise ValueError(f"the ranks were started with different configurations (hash compared at start-up): "

@@ -4,8 +4,8 @@ It builds a small model and data set (:func:`build`), trains it with :func:`scim
 rank 0 writes the final parameters to ``config["out"]``.  The tests import :func:`build` to run
 the same training in one process.  Options in the JSON config: ``kind`` ("deeponet", "tfno",
 "dcdm"), ``steps``, ``batch_size``, ``lr``, ``seed``, ``checkpoint``, ``checkpoint_every``,
-``distributed``, ``timeout``, ``limit`` (the first samples only), ``lr_per_rank`` (a list: ranks disagree), ``kill_rank`` and
-``kill_at`` (that rank SIGKILLs itself at its ``kill_at``-th training forward pass).
+``distributed``, ``timeout``, ``limit`` (the first samples only), ``lr_per_rank`` (a list: ranks
+disagree), ``kill_rank`` and ``kill_at`` (that rank SIGKILLs itself at its ``kill_at``-th training forward pass).
 """
 
 from __future__ import annotations

@@ -108,3 +108,22 @@ def test_distributed_true_needs_the_launcher(monkeypatch):
         fit(model, data, steps=1, distributed=True, progress=False)
     with pytest.raises(ValueError, match="distributed"):
         fit(model, data, steps=1, distributed="yes", progress=False)
+
+
+def test_the_documented_example_trains_on_two_processes_and_resumes(tmp_path):
+    """README's recipe: ``torchrun --standalone --nproc_per_node=2 examples/train_ddp.py``."""
+    script = Path(__file__).resolve().parents[1] / "examples" / "train_ddp.py"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "SCIML_CACHE_DIR": str(tmp_path / "cache")}
+    command = [str(TORCHRUN), "--standalone", "--nproc_per_node=2", str(script), "--n-train", "8",
+               "--resolution", "16", "--epochs", "2", "--batch-size", "2", "--checkpoint", str(tmp_path / "c.pt"),
+               "--model", str(tmp_path / "m.safetensors")]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "4 steps on 2 process(es)" in first.stdout  # 8 samples, 2 × 2 a step, 2 epochs
+    assert (tmp_path / "m.safetensors").exists()
+    assert torch.load(tmp_path / "c.pt", weights_only=True)["step"] == 4
+    longer = command[:command.index("--epochs") + 1] + ["3"] + command[command.index("--epochs") + 2:]
+    again = subprocess.run(longer, capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "6 steps on 2 process(es)" in again.stdout  # the checkpoint's 4 steps and 2 more
+    assert torch.load(tmp_path / "c.pt", weights_only=True)["step"] == 6

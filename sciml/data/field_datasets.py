@@ -35,7 +35,8 @@ def _split(inputs, outputs, n_train: int) -> OperatorSplits:
 @dataset_cache(format_version=_VERSION, ignore=("backend", "progress", "workers"))
 def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refinement: int = 1,
           high: float = 12.0, low: float = 3.0, alpha: float = 2.0, tau: float = 3.0, f: float = 1.0,
-          seed: int = 0, cache=True, backend: str = "numpy", progress: bool = False, workers: int = 1) -> OperatorSplits:
+          seed: int = 0, cache=True, backend: str = "numpy", progress: bool = False,
+          workers: int = 1) -> OperatorSplits:
     """Darcy flow ``a -> u`` with a thresholded Gaussian coefficient (the FNO data set).
 
     The field ``g ~ N(0, (-Δ + τ²)^(-α))`` with Neumann conditions (cosine modes, default
