@@ -12,7 +12,8 @@ Throughput = samples per second over the steps after ``--warmup`` (from ``Histor
 0; the ranks are synchronised every step by the gradient all-reduce).  The best of the repeats is
 reported with the spread.
 
-Run with ``.venv/bin/python benchmarks/bench_ddp.py`` (about 3 minutes on 2 free cores).
+Run with ``.venv/bin/python benchmarks/bench_ddp.py`` (about 3 minutes on 2 free cores);
+``--data`` times ``darcy(--data-samples, 4, 64)`` generated with ``workers=1`` and ``workers=2`` instead.
 """
 
 from __future__ import annotations
@@ -57,6 +58,28 @@ def launch(processes: int, threads: int, args, out: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def data_generation(n: int, resolution: int, repeats: int) -> None:
+    """Seconds for ``darcy(n, 4, resolution)`` with 1 and 2 workers (interleaved), and that they agree."""
+    import time
+
+    import numpy as np
+
+    from sciml.data import darcy
+
+    seconds: dict[int, list[float]] = {1: [], 2: []}
+    results = {}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            start = time.perf_counter()
+            results[workers] = darcy(n, 4, resolution, seed=0, cache=False, workers=workers)
+            seconds[workers].append(time.perf_counter() - start)
+    same = all(np.array_equal(getattr(getattr(results[1], s), f), getattr(getattr(results[2], s), f))
+               for s in ("train", "test") for f in ("inputs", "outputs"))
+    print(f"darcy({n}, 4, {resolution}) generation, best of {repeats}: 1 worker {min(seconds[1]):.2f} s, "
+          f"2 workers {min(seconds[2]):.2f} s (speed-up {min(seconds[1]) / min(seconds[2]):.2f}; "
+          f"runs {[round(v, 2) for v in seconds[1]]} / {[round(v, 2) for v in seconds[2]]}); bit-identical: {same}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -67,9 +90,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--data", action="store_true", help="time darcy(workers=1 and 2) instead of training")
+    parser.add_argument("--data-samples", type=int, default=200)
     args = parser.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.data:
+        data_generation(args.data_samples, args.resolution, args.repeats)
         return
     configurations = [(1, 1), (1, 2), (2, 1)]
     results = {c: [] for c in configurations}

@@ -115,6 +115,8 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
         variables present), else in this one; ``True``: the launcher's environment is required.
         Every rank gets the whole data and draws the same seeded order; rank ``r`` trains on
         its share of each global batch inside DistributedDataParallel (gloo on CPU, nccl on CUDA).
+        Each rank evaluates the whole test data (same parameters, same value); an iterable's
+        batches are dealt out in turn, whole rounds only.
     timeout : float
         Seconds a distributed collective waits for the other ranks: a rank that dies ends the
         run on the others within about this time.
