@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,8 +77,9 @@ def process_group(distributed: bool | str, *, device: Any = "cpu", timeout: floa
     Parameters
     ----------
     distributed : "auto", True or False
-        ``"auto"``: distributed when the launcher's environment is present; ``True``: it must
-        be (a ``RuntimeError`` otherwise); ``False``: one process, whatever the environment.
+        ``"auto"``: distributed when the launcher's environment is present (or the caller has
+        initialised a process group, which is then used and left open); ``True``: one of them
+        must be (a ``RuntimeError`` otherwise); ``False``: one process, whatever the environment.
     device : torch.device or str
         The device of the model: ``nccl`` for CUDA, ``gloo`` otherwise.
     timeout : float
@@ -99,7 +101,9 @@ def process_group(distributed: bool | str, *, device: Any = "cpu", timeout: floa
         raise ValueError(f"distributed must be 'auto', True or False, got {distributed!r}")
     if not float(timeout) > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    environment = launched()
+    torch_distributed = sys.modules.get("torch.distributed")  # a group the caller initialised is used as is
+    joined = torch_distributed is not None and torch_distributed.is_available() and torch_distributed.is_initialized()
+    environment = launched() or joined
     if distributed is True and not environment:
         missing = [name for name in LAUNCHER_VARIABLES if name not in os.environ]
         raise RuntimeError(f"distributed=True needs the environment of a launcher such as torchrun; {missing} "

@@ -127,3 +127,19 @@ def test_the_documented_example_trains_on_two_processes_and_resumes(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "6 steps on 2 process(es)" in again.stdout  # the checkpoint's 4 steps and 2 more
     assert torch.load(tmp_path / "c.pt", weights_only=True)["step"] == 6
+
+
+def test_a_process_group_of_the_caller_is_used_and_left_open(tmp_path, monkeypatch):
+    """One rank of gloo initialised by the caller (no launcher variables): fit joins it, DDP included."""
+    import torch.distributed as dist
+
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        model, data = build("deeponet")
+        fit(model, data, steps=4, batch_size=12, lr=1e-3, distributed=True, progress=False)
+        assert dist.is_initialized()
+    finally:
+        dist.destroy_process_group()
+    assert_same_parameters(model.state_dict(), one_process("deeponet", steps=4, batch_size=12), atol=1e-12)
