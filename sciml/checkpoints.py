@@ -118,6 +118,9 @@ def data_fingerprint(batches: Any) -> str:
     >>> x = torch.zeros(4, 2)
     >>> data_fingerprint(ArrayBatches((x,), x)) == data_fingerprint(ArrayBatches((x,), x + 1))
     False
+    >>> data_fingerprint(ArrayBatches((x,), torch.zeros(1).expand(4, 1))) == data_fingerprint(
+    ...     ArrayBatches((x,), torch.zeros(4, 1)))
+    True
     """
     from sciml.batches import ArrayBatches
 
@@ -126,9 +129,11 @@ def data_fingerprint(batches: Any) -> str:
         return f"iterable {type(batches).__name__} of {length} batches"
     digest = hashlib.sha256(batches.method.encode())
     for t in (*batches.inputs, batches.target):
-        t = t.detach().to("cpu").contiguous()
+        t = t.detach().to("cpu")
         digest.update(f"{tuple(t.shape)}{t.dtype}".encode())
-        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        flat = torch.empty(t.numel(), dtype=t.dtype)  # unit stride, whatever the strides of t (expanded, views)
+        flat.copy_(t.reshape(-1))
+        digest.update(flat.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return digest.hexdigest()
 
 
