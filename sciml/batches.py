@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["ArrayBatches", "as_batches", "batch_tensors"]
+__all__ = ["ArrayBatches", "ShardedOrder", "as_batches", "batch_tensors"]
 
 
 class ArrayBatches:
@@ -145,3 +145,94 @@ def as_batches(data: Any, *, layout: str = "unaligned") -> ArrayBatches | Iterab
         return data
     raise TypeError("data must have a batches() method (the sciml.data sets), be ArrayBatches, a tuple "
                     f"(inputs..., target) or an iterable of such tuples; got {type(data).__name__}")
+
+
+class ShardedOrder:
+    """Seeded mini-batches of ``n`` samples, each shared out between the ranks of a distributed run.
+
+    Every epoch draws one permutation of the samples from a generator seeded with ``seed`` (the
+    same on every rank, so no rank has to send it), cuts it into global batches of
+    ``batch_size × world_size`` samples (the last one may be smaller) and gives rank ``r`` the
+    ``r``-th of ``world_size`` nearly equal parts of each.  With ``world_size = 1`` this is the
+    single-process order of :func:`sciml.train.fit`, and ``world_size`` ranks with batch ``b``
+    see exactly the samples one process with batch ``world_size · b`` sees.  When a global batch
+    holds all samples, no permutation is drawn (full-batch training).
+
+    The state (epoch, position in the epoch, the epoch's permutation, the generator) is global:
+    :meth:`state_dict` saved by one rank resumes every rank, on any world size.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    batch_size : int or None
+        Samples per rank and step; ``None``: all samples every step, shared between the ranks.
+    seed : int
+    rank, world_size : int
+
+    Examples
+    --------
+    >>> from sciml.batches import ShardedOrder
+    >>> ranks = [ShardedOrder(10, 2, seed=0, rank=r, world_size=2) for r in range(2)]
+    >>> one = ShardedOrder(10, 4, seed=0)
+    >>> a, b, c = ranks[0].next(), ranks[1].next(), one.next()
+    >>> a[0].tolist() + b[0].tolist() == c[0].tolist(), a[1], c[1]
+    (True, 4, 4)
+    """
+
+    def __init__(self, n: int, batch_size: int | None, *, seed: int = 0, rank: int = 0, world_size: int = 1):
+        import torch
+
+        self.n, self.rank, self.world_size = int(n), int(rank), int(world_size)
+        if not 0 <= self.rank < self.world_size:
+            raise ValueError(f"rank must be in [0, {self.world_size}), got {rank}")
+        self.batch = self.n if batch_size is None else int(batch_size) * self.world_size
+        if batch_size is not None and not 1 <= int(batch_size) <= self.n:
+            raise ValueError(f"batch_size must be in [1, {self.n}], got {batch_size}")
+        if self.batch > self.n:
+            raise ValueError(f"batch_size {batch_size} × world size {self.world_size} = {self.batch} exceeds the "
+                             f"{self.n} samples; lower batch_size or use fewer processes")
+        last = self.n % self.batch
+        if self.n < self.world_size or 0 < last < self.world_size:
+            raise ValueError(f"the world size {self.world_size} is larger than the {min(self.n, last or self.n)} "
+                             f"samples of a batch: every rank needs at least one sample per step; choose a "
+                             f"batch_size for which n % (batch_size × world size) is 0 or at least the world size")
+        self.generator = torch.Generator()
+        self.generator.manual_seed(int(seed))
+        self.epoch, self.offset, self.order = 0, 0, None
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Global batches in one pass over the samples."""
+        return -(-self.n // self.batch)
+
+    def next(self):
+        """``(index, global_size)``: this rank's sample indices (a tensor, or ``None`` for all samples
+        in one process) and the number of samples in the step's global batch."""
+        import torch
+
+        if self.batch == self.n:
+            self.epoch += 1
+            if self.world_size == 1:
+                return None, self.n
+            return torch.tensor_split(torch.arange(self.n), self.world_size)[self.rank], self.n
+        if self.order is None or self.offset >= self.n:
+            self.order = torch.randperm(self.n, generator=self.generator)
+            self.offset = 0
+            self.epoch += 1
+        chunk = self.order[self.offset:self.offset + self.batch]
+        self.offset += int(chunk.shape[0])
+        part = chunk if self.world_size == 1 else torch.tensor_split(chunk, self.world_size)[self.rank]
+        return part, int(chunk.shape[0])
+
+    def state_dict(self) -> dict:
+        """The global state (plain tensors and ints, loadable with ``torch.load(weights_only=True)``)."""
+        return {"epoch": self.epoch, "offset": self.offset, "order": self.order,
+                "generator": self.generator.get_state(), "n": self.n}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from :meth:`state_dict` (of any rank and world size)."""
+        if int(state["n"]) != self.n:
+            raise ValueError(f"the saved batch order is for {int(state['n'])} samples, the data have {self.n}")
+        self.epoch, self.offset, self.order = int(state["epoch"]), int(state["offset"]), state["order"]
+        self.generator.set_state(state["generator"])

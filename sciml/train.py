@@ -1,15 +1,17 @@
-"""One training loop for every learner in this package, with exact-resume checkpoints.
+"""One training loop for every learner in this package, in one process or several, with exact resume.
 
 ``fit(model, data, *, steps or epochs, batch_size, optimizer, lr, schedule, loss, seed,
-progress, checkpoint)`` returns a :class:`History`.  ``data`` is anything the small protocol of
-:mod:`sciml.batches` accepts (a data set with ``batches()``, in-memory arrays, any iterable of
-batches): the loop imports no data set.  Training runs on the device of the model.  Trained
-models are saved and loaded by :mod:`sciml.models`; checkpoints are read with
-``torch.load(..., weights_only=True)``.
+progress, checkpoint, distributed)`` returns a :class:`History`.  ``data`` is anything the small
+protocol of :mod:`sciml.batches` accepts (a data set with ``batches()``, in-memory arrays, any
+iterable of batches): the loop imports no data set.  Training runs on the device of the model.
+Started by ``torchrun`` it trains on every rank with DistributedDataParallel
+(:mod:`sciml.distributed`); checkpoints are :mod:`sciml.checkpoints`.  Trained models are
+saved and loaded by :mod:`sciml.models`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
@@ -18,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sciml._extras import require
-from sciml.io import atomic_write
+from sciml.checkpoints import (data_fingerprint, describe, model_description, read_checkpoint, refuse_changes,
+                               restore_rng_states, rng_states, write_checkpoint)
+from sciml.distributed import Ranks, agree, all_mean, gather, process_group
 from sciml.losses import LOSSES, h1_loss, mse_loss, relative_l2_loss
 
 torch = require("torch")
@@ -26,7 +30,7 @@ torch = require("torch")
 __all__ = ["History", "fit", "h1_loss", "mse_loss", "relative_l2_loss"]
 
 
-# -- history and checkpoints -------------------------------------------------------------
+# -- history -----------------------------------------------------------------------------
 @dataclass
 class History:
     """What a training run recorded.
@@ -36,7 +40,7 @@ class History:
     step : list of int
         Steps at which ``loss`` was recorded (every step).
     loss : list of float
-        Training loss per step.
+        Training loss per step (in a distributed run: over the global batch of all ranks).
     wall_time : list of float
         Seconds since the start of training, per step.
     test_step, test_error : list
@@ -64,25 +68,13 @@ class History:
         return {k: list(getattr(self, k)) for k in ("step", "loss", "wall_time", "test_step", "test_error")}
 
 
-def _atomic_torch_save(obj, path: Path) -> None:
-    atomic_write(path, lambda f: torch.save(obj, f))
-
-
-def _safe_load(path: Path, what: str) -> dict:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # torch raises several types for damaged or foreign files
-        raise ValueError(f"{path} is not a valid {what} file: {exc}") from exc
-
-
 # -- the loop ----------------------------------------------------------------------------
 def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, epochs: int | None = None,
         batch_size: int | None = None, optimizer: str | Callable = "adam", lr: float = 1e-3,
         weight_decay: float = 0.0, schedule: Callable | tuple | None = None, loss: str | Callable = "mse",
         layout: str = "unaligned", seed: int = 0, progress: bool | None = None, checkpoint: str | Path | None = None,
-        checkpoint_every: int = 1000, eval_every: int = 1000, normalize: bool = True) -> History:
+        checkpoint_every: int = 1000, eval_every: int = 1000, normalize: bool = True,
+        distributed: bool | str = "auto", timeout: float = 60.0, override: bool = False) -> History:
     """Train ``model`` on ``data``; the history records loss, test error and wall time.
 
     Parameters
@@ -99,30 +91,50 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     steps, epochs : int
         Exactly one: optimisation steps, or passes over the data.
     batch_size : int, optional
-        Mini-batch size for in-memory data; full batch when omitted (DeepONet's reference
-        setting).  An iterable brings its own batches (``batch_size`` must then be omitted).
+        Mini-batch size for in-memory data, per process (a step of ``N`` processes trains on
+        ``N · batch_size`` samples); full batch when omitted (DeepONet's reference setting).  An
+        iterable brings its own batches (``batch_size`` must then be omitted).
     optimizer : "adam", "adamw", "sgd" or a callable ``params -> torch.optim.Optimizer``
     lr, weight_decay : float
     schedule : callable or ("step", step_size, gamma) or ("cosine",), optional
         A callable receives the optimizer and returns a torch scheduler, stepped every step.
     loss : "mse", "relative_l2", "h1" or a callable ``(prediction, target) -> scalar``
-        The prediction and the target must have the same shape (never broadcast).
+        The prediction and the target must have the same shape (never broadcast).  In a
+        distributed run the loss should be a mean over samples (all of these are), so that the
+        ranks' losses weighted by their sample counts are the loss of the global batch.
     layout : "unaligned" or "aligned"
         Passed to ``data.batches(layout=)``: which DeepONet layout of ``OperatorData`` to train on.
     seed : int
-        Seeds the mini-batch order (and nothing global).
+        Seeds the mini-batch order (:class:`~sciml.batches.ShardedOrder`; nothing global).
     progress : bool, optional
-        A tqdm bar; by default only when stderr is a terminal.
+        A tqdm bar (rank 0 only); by default only when stderr is a terminal.
     checkpoint : path, optional
-        Saved every ``checkpoint_every`` steps and at the end (model, optimizer, scheduler,
-        batch-order generator, history).  If the file exists, training resumes from it and, for
-        in-memory data, continues exactly as an uninterrupted run; with an iterable of batches it
-        resumes at the saved step with a fresh pass over the iterable.
+        Written by rank 0 every ``checkpoint_every`` steps and at the end (model, optimizer,
+        scheduler, batch order, history, the random states of every rank; see
+        :mod:`sciml.checkpoints`).  If the file exists, training resumes from it and, for
+        in-memory data, continues exactly as an uninterrupted run; with an iterable of batches
+        it resumes at the saved step with a fresh pass over the iterable.  Resuming on another
+        number of processes is allowed (the batch order continues; a step then has
+        ``batch_size`` × the new number of processes samples).
     eval_every : int
         Test evaluation interval in steps.
     normalize : bool
         Call ``model.set_normalization(*inputs, target)`` with the training data first (if the
         model has it, the data are in memory and training starts fresh).
+    distributed : "auto", True or False
+        ``"auto"``: train on all processes when started by ``torchrun`` (its environment
+        variables present), else in this one; ``True``: the launcher's environment is required.
+        Every rank gets the whole data and draws the same seeded order; rank ``r`` trains on
+        its share of each global batch inside DistributedDataParallel (gloo on CPU, nccl on CUDA).
+        Each rank evaluates the whole test data (same parameters, same value); an iterable's
+        batches are dealt out in turn, whole rounds only.
+    timeout : float
+        Seconds a distributed collective waits for the other ranks: a rank that dies ends the
+        run on the others within about this time.
+    override : bool
+        Resume from a checkpoint written with another learning rate, optimizer, schedule, loss,
+        data set or model configuration (refused otherwise); the new ``lr`` and
+        ``weight_decay`` then apply from the resumed step.
 
     Returns
     -------
@@ -133,6 +145,12 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     FloatingPointError
         When the training loss becomes NaN or infinite (the step is named; the checkpoint keeps
         the last finite state).
+    ValueError
+        Bad sizes or options, a target whose shape differs from the prediction's, a changed
+        resume without ``override``, ranks started with different configurations, a world
+        size larger than the samples (or batches) a step can share out.
+    RuntimeError
+        ``distributed=True`` without the launcher's environment.
 
     Examples
     --------
@@ -144,10 +162,31 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     >>> round(model.weight.item(), 3), round(model.bias.item(), 3)
     (3.0, 1.0)
     """
-    from sciml.batches import ArrayBatches, as_batches, batch_tensors
-
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps and epochs")
+    device = next(model.parameters()).device
+    with process_group(distributed, device=device, timeout=timeout) as ranks:
+        return _fit(model, data, test, ranks, steps=steps, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                    lr=lr, weight_decay=weight_decay, schedule=schedule, loss=loss, layout=layout, seed=seed,
+                    progress=progress, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                    eval_every=eval_every, normalize=normalize, override=override)
+
+
+class _Call(torch.nn.Module):
+    """``model.<method>(*inputs)`` as a forward, so that DistributedDataParallel sees every call."""
+
+    def __init__(self, model: torch.nn.Module, method: str):
+        super().__init__()
+        self.model, self.method = model, method
+
+    def forward(self, *inputs):
+        return self.model(*inputs) if self.method == "forward" else getattr(self.model, self.method)(*inputs)
+
+
+def _fit(model, data, test, ranks: Ranks, *, steps, epochs, batch_size, optimizer, lr, weight_decay, schedule, loss,
+         layout, seed, progress, checkpoint, checkpoint_every, eval_every, normalize, override) -> History:
+    from sciml.batches import ArrayBatches, ShardedOrder, as_batches, batch_tensors
+
     parameter = next(model.parameters())
     device = parameter.device
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), parameter.dtype)  # not complex
@@ -159,22 +198,37 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     in_memory = isinstance(train, ArrayBatches)
     if in_memory:
         train = train.to(device, dtype)
-        _check_finite(train, "training")
     if isinstance(test_data, ArrayBatches):
         test_data = test_data.to(device, dtype)
-        _check_finite(test_data, "test")
+    checkpoint = None if checkpoint is None else Path(checkpoint)
+    resuming = checkpoint is not None and checkpoint.exists()
+    settings = {"model": model_description(model), "lr": float(lr), "optimizer": describe(optimizer),
+                "weight_decay": float(weight_decay), "schedule": describe(schedule), "loss": describe(loss),
+                "layout": str(layout),
+                "data": data_fingerprint(train) if (checkpoint is not None or ranks.active) else None}
+    agree(ranks, {**settings, "steps": steps, "epochs": epochs, "batch_size": batch_size, "seed": seed,
+                  "checkpoint": None if checkpoint is None else str(checkpoint), "resuming": resuming,
+                  "test": None if test_data is None else data_fingerprint(test_data), "eval_every": eval_every,
+                  "checkpoint_every": checkpoint_every, "normalize": normalize})
     if in_memory:
-        n = len(train)
-        batch = n if batch_size is None else int(batch_size)
-        if not 1 <= batch <= n:
-            raise ValueError(f"batch_size must be in [1, {n}], got {batch_size}")
-        per_epoch = math.ceil(n / batch)
+        _check_finite(train, "training")
+        order = ShardedOrder(len(train), batch_size, seed=seed, rank=ranks.rank, world_size=ranks.world_size)
+        per_epoch = order.steps_per_epoch
     else:
         if batch_size is not None:
             raise ValueError("batch_size applies to in-memory data; an iterable of batches brings its own")
-        per_epoch = len(train) if hasattr(train, "__len__") else None
+        length = len(train) if hasattr(train, "__len__") else None
+        if ranks.world_size > 1 and length is None:
+            raise ValueError("a distributed run shares the batches of an iterable between the ranks and needs "
+                             "its length: give an iterable with __len__ (a DataLoader) or in-memory data")
+        if length is not None and length < ranks.world_size:
+            raise ValueError(f"the world size {ranks.world_size} is larger than the {length} batches of the "
+                             "iterable: every rank needs at least one batch per step; use fewer processes")
+        per_epoch = None if length is None else length // ranks.world_size
         if epochs is not None and per_epoch is None:
             raise ValueError("epochs needs an iterable with a length; give steps instead")
+    if isinstance(test_data, ArrayBatches):
+        _check_finite(test_data, "test")
     total = int(steps) if steps is not None else int(epochs) * per_epoch
     if total < 1:
         raise ValueError("steps/epochs must be >= 1")
@@ -188,14 +242,11 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
     opt = _optimizer(optimizer, model.parameters(), lr=lr, weight_decay=weight_decay)
     scheduler = _scheduler(schedule, opt, total)
 
-    generator = torch.Generator()
-    generator.manual_seed(int(seed))
     history = History()
     start_step = 0
-    order = None  # the current epoch's permutation (checkpointed, so a resumed epoch continues it)
-    checkpoint = None if checkpoint is None else Path(checkpoint)
-    if checkpoint is not None and checkpoint.exists():
-        state = _safe_load(checkpoint, "checkpoint")
+    if resuming:
+        state = read_checkpoint(checkpoint)
+        changed = refuse_changes(json.loads(state["settings"]), settings, path=checkpoint, override=override)
         try:
             model.load_state_dict(state["model"])
         except RuntimeError as exc:
@@ -203,43 +254,60 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
         opt.load_state_dict(state["optimizer"])
         if scheduler is not None and state.get("scheduler") is not None:
             scheduler.load_state_dict(state["scheduler"])
-        generator.set_state(state["generator"])
+        if changed:  # override=True: the new learning rate and weight decay apply from here on
+            for group in opt.param_groups:
+                group.update(lr=float(lr), initial_lr=float(lr), weight_decay=float(weight_decay))
+            if scheduler is not None and hasattr(scheduler, "base_lrs"):
+                scheduler.base_lrs = [float(lr)] * len(opt.param_groups)
+        if in_memory and state.get("order") is not None:
+            order.load_state_dict(state["order"])
+        saved_rng = state["rng"]
+        restore_rng_states(saved_rng[ranks.rank] if ranks.rank < len(saved_rng) else saved_rng[0])
         history = History(**state["history"])
         start_step = int(state["step"])
-        order = state.get("order")
     elif normalize and in_memory and hasattr(model, "set_normalization"):
         model.set_normalization(*train.inputs, train.target)
 
+    call = _Call(model, train.method if in_memory else "forward")
+    if ranks.active:
+        call = torch.nn.parallel.DistributedDataParallel(
+            call, device_ids=[device.index] if device.type == "cuda" else None)
+
     def save_checkpoint(step):
-        _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                            "scheduler": None if scheduler is None else scheduler.state_dict(),
-                            "generator": generator.get_state(), "order": order, "history": history.as_dict(),
-                            "step": step},
-                           checkpoint)
+        states = gather(ranks, rng_states())  # a collective: every rank calls it
+        if ranks.is_main:
+            write_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                              "scheduler": None if scheduler is None else scheduler.state_dict(),
+                              "order": order.state_dict() if in_memory else None, "history": history.as_dict(),
+                              "step": step, "world_size": ranks.world_size, "rng": states,
+                              "settings": json.dumps(settings)}, checkpoint)
 
-    def next_batch(step):
-        nonlocal order, stream
+    def stream():  # this rank's batches of an iterable: every world_size-th, whole rounds only
+        while True:
+            empty = True
+            for k, item in enumerate(train):
+                if per_epoch is not None and k >= per_epoch * ranks.world_size:
+                    break
+                if k % ranks.world_size == ranks.rank:
+                    empty = False
+                    yield item
+            if empty:
+                raise ValueError("the training data yielded no batches (an exhausted iterator? pass a "
+                                 "re-iterable such as a list or a DataLoader)")
+
+    def next_batch():
         if not in_memory:
-            try:
-                item = next(stream)
-            except StopIteration:  # a new pass over the iterable
-                stream = iter(train)
-                item = next(stream)
-            inputs, target = batch_tensors(item, device, dtype)
-            return ArrayBatches(inputs, target), inputs, target
-        if batch == n:
-            inputs, target = train.select(None)
-            return train, inputs, target
-        position = step % per_epoch
-        if position == 0 or order is None:
-            order = torch.randperm(n, generator=generator)
-        inputs, target = train.select(order[position * batch:(position + 1) * batch].to(device))
-        return train, inputs, target
+            inputs, target = batch_tensors(next(batches), device, dtype)
+            _, global_n = all_mean(ranks, 0.0, int(target.shape[0]))
+            return inputs, target, global_n
+        index, global_n = order.next()
+        inputs, target = train.select(None if index is None else index.to(device))
+        return inputs, target, global_n
 
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = ranks.is_main and (sys.stderr.isatty() if progress is None else bool(progress))
     from tqdm import tqdm
 
-    stream = None if in_memory else iter(train)
+    batches = None if in_memory else stream()
     bar = tqdm(total=total, initial=start_step, desc="training", unit="step", disable=not show)
     checking = getattr(model, "check_inputs", None)
     if checking is not None and in_memory:
@@ -248,14 +316,18 @@ def fit(model: torch.nn.Module, data, test=None, *, steps: int | None = None, ep
         clock = time.perf_counter() - (history.wall_time[-1] if history.wall_time else 0.0)
         model.train()
         for step in range(start_step, total):
-            source, inputs, target = next_batch(step)
+            inputs, target, global_n = next_batch()
             opt.zero_grad(set_to_none=True)
-            prediction = source.predict(model, inputs)
+            prediction = call(*inputs)
             if not in_memory:
                 _same_shape(prediction, target)
             value = loss_fn(prediction, target)
-            value.backward()
-            current = float(value.detach())
+            local_n = int(target.shape[0])
+            if ranks.world_size > 1:  # DDP averages over ranks: weight by the rank's share of the batch
+                (value * (local_n * ranks.world_size / global_n)).backward()
+            else:
+                value.backward()
+            current, _ = all_mean(ranks, value.detach(), local_n)
             if not math.isfinite(current):
                 raise FloatingPointError(f"the training loss became {current} at step {step + 1}; lower the "
                                          f"learning rate or check the data (the model holds the step's state)")
@@ -336,45 +408,3 @@ def _scheduler(schedule, opt, total: int):
     if schedule[0] == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     raise ValueError(f"unknown schedule {schedule!r}")
-
-
-# -- save / load ---------------------------------------------------------------------------
-#: Packages whose model classes :func:`load` rebuilds (a file cannot make it import anything else).
-_MODEL_PACKAGES = ("sciml", "solvers")
-
-
-def _model_class(path: str) -> type:
-    """The ``nn.Module`` class named ``"package.module:Class"`` inside :data:`_MODEL_PACKAGES`."""
-    import importlib
-
-    module, _, name = path.partition(":")
-    if module.split(".")[0] not in _MODEL_PACKAGES or not name.isidentifier():
-        raise KeyError(f"model class {path!r} is not one of this project's models")
-    cls = getattr(importlib.import_module(module), name, None)
-    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
-        raise KeyError(f"{path!r} is not a model class")
-    return cls
-
-
-def save(model: torch.nn.Module, path: str | Path) -> None:
-    """Write the model's class, constructor arguments (``model.config``) and weights (``torch.save``)."""
-    config = getattr(model, "config", None)
-    cls = type(model)
-    name = f"{cls.__module__}:{cls.__qualname__}"
-    if config is None or cls.__module__.split(".")[0] not in _MODEL_PACKAGES:
-        raise TypeError(f"{cls.__name__} does not record its constructor arguments; save its state_dict instead")
-    _atomic_torch_save({"class": name, "config": config, "state_dict": model.state_dict()}, Path(path))
-
-
-def load(path: str | Path, *, map_location: str | torch.device = "cpu") -> torch.nn.Module:
-    """Rebuild a model written by :func:`save` (``weights_only=True``: no code is unpickled, and
-    only model classes of this project are constructed)."""
-    state = _safe_load(Path(path), "model")
-    try:
-        model = _model_class(state["class"])(**state["config"])
-        model.load_state_dict(state["state_dict"])
-    except (KeyError, TypeError, ImportError) as exc:
-        raise ValueError(f"{path} is not a valid model file: {exc}") from exc
-    except RuntimeError as exc:
-        raise ValueError(f"{path} does not match the recorded architecture: {exc}") from exc
-    return model.to(map_location).eval()

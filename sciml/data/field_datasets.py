@@ -5,16 +5,19 @@
 
 Both return :class:`~sciml.data.OperatorSplits` of :class:`~sciml.data.FieldData`, are seeded,
 optionally solved on a finer grid and subsampled, and cached on disk like the DeepONet sets
-(keyed by every argument except ``cache``, ``backend`` and ``progress``).
+(keyed by every argument except ``cache``, ``backend``, ``progress`` and ``workers``).  With
+``workers > 1`` the solves run in a process pool; the data are bit-identical to ``workers=1``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 from sciml.backend import namespace_for
 
 from ._cache import dataset_cache
+from ._parallel import check_workers, map_chunks
 from .operator_data import FieldData, OperatorSplits, check_sizes
 from .random_fields import spectral_gaussian_field
 
@@ -29,10 +32,11 @@ def _split(inputs, outputs, n_train: int) -> OperatorSplits:
                           FieldData(inputs[n_train:], outputs[n_train:]), {})
 
 
-@dataset_cache(format_version=_VERSION, ignore=("backend", "progress"))
+@dataset_cache(format_version=_VERSION, ignore=("backend", "progress", "workers"))
 def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refinement: int = 1,
           high: float = 12.0, low: float = 3.0, alpha: float = 2.0, tau: float = 3.0, f: float = 1.0,
-          seed: int = 0, cache=True, backend: str = "numpy", progress: bool = False) -> OperatorSplits:
+          seed: int = 0, cache=True, backend: str = "numpy", progress: bool = False,
+          workers: int = 1) -> OperatorSplits:
     """Darcy flow ``a -> u`` with a thresholded Gaussian coefficient (the FNO data set).
 
     The field ``g ~ N(0, (-Δ + τ²)^(-α))`` with Neumann conditions (cosine modes, default
@@ -60,6 +64,10 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
     backend : "numpy" or "cupy"
         Where the data are generated (cupy: sparse direct solves by cuSOLVER) and returned.
     progress : bool
+        A bar over the solves (``workers=1`` only).
+    workers : int
+        Processes sharing out the solves (numpy backend); the coefficients are drawn first, in
+        this process, so any number of workers gives the same data (not part of the cache key).
 
     Returns
     -------
@@ -86,17 +94,22 @@ def darcy(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, refin
     g = spectral_gaussian_field(int(n_train) + int(n_test), n * r, dim=2, alpha=alpha, tau=tau,
                                 boundary="neumann", backend=backend, seed=int(seed))
     a = xp.where(g >= 0, float(high), float(low))
-    u = solve_darcy(a, f=float(f), progress=progress).solution
+    if check_workers(workers, backend) == 1:
+        u = solve_darcy(a, f=float(f), progress=progress).solution
+    else:  # one sparse direct solve per sample: chunks are independent
+        bounds = [round(k * a.shape[0] / (4 * workers)) for k in range(4 * workers + 1)]
+        chunks = [a[lo:hi] for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
+        u = xp.concat(map_chunks(functools.partial(_darcy_solutions, f=float(f)), chunks, workers=workers), axis=0)
     data = FieldData(a[:, None, ...], u[:, None, ...]).subsample(r, offset=r // 2)
     return _split(data.inputs, data.outputs, int(n_train))
 
 
-@dataset_cache(format_version=_VERSION, ignore=("backend", "progress"))
+@dataset_cache(format_version=_VERSION, ignore=("backend", "progress", "workers"))
 def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, *, nu: float = 1e-3,
                   n_input: int = 10, t_final: float = 20.0, outputs: str = "final", interval: float = 1.0,
                   solve_resolution: int | None = None, dt: float | None = None, alpha: float = 2.5,
                   tau: float = 7.0, chunk: int = 100, seed: int = 0, cache=True, backend: str = "numpy",
-                  progress: bool = False) -> OperatorSplits:
+                  progress: bool = False, workers: int = 1) -> OperatorSplits:
     """2D Navier–Stokes on the unit torus: ``ω`` at the first ``n_input`` snapshots ``->`` ``ω(t_final)``.
 
     Initial vorticity ``ω₀ ~ N(0, τ^(2α-2) (-Δ + τ²)^(-α))`` (FNO: ``7^1.5 (-Δ + 49)^(-2.5)``),
@@ -126,11 +139,14 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     alpha, tau : float
         The initial field's smoothness and inverse length scale.
     chunk : int
-        Functions solved together (memory).
+        Functions solved together (memory); the unit of work of ``workers``.
     seed : int
     cache : bool or path
     backend : "numpy" or "cupy"
     progress : bool
+    workers : int
+        Processes solving the chunks (numpy backend); the initial fields are drawn first, in this
+        process, so any number of workers gives the same data (not part of the cache key).
 
     Returns
     -------
@@ -144,8 +160,6 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     >>> data.train.inputs.shape, data.train.outputs.shape
     ((2, 2, 16, 16), (2, 1, 16, 16))
     """
-    from solvers.pde import solve_navier_stokes_2d
-
     check_sizes(n_train=n_train, n_test=n_test, resolution=resolution, n_input=n_input, chunk=chunk)
     fine = int(resolution) if solve_resolution is None else int(solve_resolution)
     if fine % int(resolution):
@@ -156,6 +170,7 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     if outputs not in ("final", "all"):
         raise ValueError(f"outputs must be 'final' or 'all', got {outputs!r}")
     dt = 0.64 / fine if dt is None else float(dt)
+    workers = check_workers(workers, backend)
     xp = namespace_for(backend)
     total = int(n_train) + int(n_test)
     times = [k * float(interval) for k in range(1, int(round(steps_total)) + 1)]
@@ -163,12 +178,26 @@ def navier_stokes(n_train: int = 1000, n_test: int = 100, resolution: int = 64, 
     stride = fine // int(resolution)
     w0 = spectral_gaussian_field(total, fine, dim=2, alpha=alpha, tau=tau, boundary="periodic",
                                  backend=backend, seed=int(seed))
-    parts = []
-    for start in range(0, total, int(chunk)):
-        snapshots = solve_navier_stokes_2d(w0[start:start + int(chunk)], nu=nu, t_final=times[-1], dt=step,
-                                           save_times=times, progress=progress).solution
-        parts.append(snapshots[:, :, ::stride, ::stride])
-    w = xp.concat(parts, axis=0)
+    solve = functools.partial(_vorticity_snapshots, nu=nu, times=times, dt=step, stride=stride,
+                              progress=progress and workers == 1)
+    w = xp.concat(map_chunks(solve, [w0[start:start + int(chunk)] for start in range(0, total, int(chunk))],
+                             workers=workers), axis=0)
     inputs = w[:, :int(n_input)]
     targets = w[:, -1:] if outputs == "final" else w[:, int(n_input):]
     return _split(inputs, targets, int(n_train))
+
+
+def _darcy_solutions(a, *, f: float):
+    """The pressures of a chunk of coefficients (a module-level function: it is sent to worker processes)."""
+    from solvers.pde import solve_darcy
+
+    return solve_darcy(a, f=f).solution
+
+
+def _vorticity_snapshots(w0, *, nu: float, times: list, dt: float, stride: int, progress: bool = False):
+    """The subsampled vorticity snapshots of a chunk of initial fields (sent to worker processes)."""
+    from solvers.pde import solve_navier_stokes_2d
+
+    snapshots = solve_navier_stokes_2d(w0, nu=nu, t_final=times[-1], dt=dt, save_times=times,
+                                       progress=progress).solution
+    return snapshots[:, :, ::stride, ::stride]
