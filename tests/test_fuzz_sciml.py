@@ -217,8 +217,6 @@ def test_fit_stops_on_a_diverging_loss():
 
 
 @covers("sciml.train.fit")
-@pytest.mark.xfail(strict=True, reason="issue 18 (sciml/train.py): fit(checkpoint=...) resumes with the "
-                                       "checkpoint's learning rate and ignores a changed lr without a word")
 def test_fit_resume_with_another_learning_rate_refuses(tmp_path):
     x = torch.linspace(-1, 1, 16)[:, None]
     path = tmp_path / "run.ckpt"
@@ -228,8 +226,6 @@ def test_fit_resume_with_another_learning_rate_refuses(tmp_path):
 
 
 @covers("sciml.train.fit")
-@pytest.mark.xfail(strict=True, reason="issue 18 (sciml/train.py): fit(checkpoint=...) resumes on other training "
-                                       "data without a word (the checkpoint records no fingerprint of the data)")
 def test_fit_resume_with_other_data_refuses(tmp_path):
     x = torch.linspace(-1, 1, 16)[:, None]
     path = tmp_path / "run.ckpt"
