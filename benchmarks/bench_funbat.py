@@ -1,6 +1,8 @@
 """FunBaT benchmarks (issue 4): the paper's synthetic set, Beijing PM2.5 (5 folds), a discrete
 masked-Tucker baseline on binned coordinates, time per sweep against N and rank, memory at
-ranks 5 and 7, and the calibration of the predictive intervals.
+ranks 5 and 7, and the calibration of the predictive intervals.  ``--issue20``: the default
+(automatic) fit against the hand-configured one side by side, seeds, coverage per fold with
+``calibrate=True``, CP, synthetic coverage, time per sweep against N, evidence vs held-out.
 
 Data are read from ``../shared/data/funbat`` (override with ``FUNBAT_DATA``).  Run with
 ``.venv/bin/python benchmarks/bench_funbat.py [--quick]``; it prints Markdown for RESULTS.md.
@@ -115,7 +117,7 @@ def scaling(quick):
         x = rng.uniform(0, 1, (n, 3))
         y = np.sin(2 * np.pi * x[:, 0]) * np.cos(3 * x[:, 1]) * (1 + x[:, 2]) + 0.05 * rng.standard_normal(n)
         start = time.perf_counter()
-        FunBaT(2, lengthscale=0.2, n_iter=2, seed=0).fit(x, y)
+        FunBaT(2, kernel="matern32", lengthscale=0.2, variance=1.0, n_iter=2, seed=0).fit(x, y)
         print(f"| {n} | {n} | {(time.perf_counter() - start) / 2:.2f} s |")
     print("\n### Time per sweep against rank (N = 10,000 entries on a 100 x 100 x 100 grid of coordinates)\n")
     print("| rank R | R^(2K) / 2^(2K) | time per sweep | ratio to R = 2 |\n|---|---|---|---|")
@@ -124,7 +126,7 @@ def scaling(quick):
     base = None
     for r in (2, 3, 5, 7):
         start = time.perf_counter()
-        FunBaT(r, lengthscale=0.2, n_iter=2, seed=0).fit(x, y)
+        FunBaT(r, kernel="matern32", lengthscale=0.2, variance=1.0, n_iter=2, seed=0).fit(x, y)
         t = (time.perf_counter() - start) / 2
         base = base or t
         print(f"| {r} | {(r / 2) ** 6:.0f} | {t:.2f} s | {t / base:.1f} |")
@@ -136,7 +138,7 @@ def memory():
     for r in (5, 7):
         code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r});"
                 "import bench_funbat as b, resource; from tensor_formats import FunBaT;"
-                f"x, y, *_ = b.beijing_fold(0); FunBaT({r}, kernel='matern12', n_iter=3, seed=0).fit(x, y);"
+                f"x, y, *_ = b.beijing_fold(0); FunBaT({r}, kernel='matern12', lengthscale=0.1, variance=1.0, n_iter=3, seed=0).fit(x, y);"
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         print(f"| {r} | {int(out.split()[-1]) / 1024:.0f} MB |")
@@ -154,17 +156,130 @@ def calibration():
     x, y = data(2000)
     xt, yt = data(5000)
     for label, kwargs in (("CP rank 1", dict(rank=1, core="cp")), ("Tucker rank 2", dict(rank=2))):
-        model = FunBaT(kernel="matern32", lengthscale=0.3, n_iter=50, seed=0, **kwargs).fit(x, y)
+        model = FunBaT(kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=50, seed=0, **kwargs).fit(x, y)
         mean, std = model.predict(xt, return_std=True)
         coverage = np.mean(np.abs(yt - mean) <= 1.96 * std)
         print(f"- {label}: {100 * coverage:.1f} % of 5000 test targets inside mean ± 1.96 std "
               f"(estimated noise σ {model.history_['noise_std'][-1]:.3f})")
 
 
+# -- issue 20: defaults only -------------------------------------------------------------
+HAND = dict(rank=2, kernel="matern12", lengthscale=0.1, variance=1.0, n_iter=100)
+
+
+def _fit(options, x, y, xt, yt):
+    start = time.perf_counter()
+    model = FunBaT(**options).fit(x, y)
+    elapsed = time.perf_counter() - start
+    mean, std = model.predict(xt, return_std=True)
+    raw = std / np.sqrt(model.variance_scale_)
+    return {"rmse": scores(mean, yt)[0], "time": elapsed, "cov": float(np.mean(np.abs(yt - mean) <= 1.96 * std)),
+            "cov_raw": float(np.mean(np.abs(yt - mean) <= 1.96 * raw)), "ranks": model.ranks_,
+            "hyper": [(h["kernel"][-2:], round(h["lengthscale"], 4), round(h["variance"], 3))
+                      for h in model.hyperparameters_], "scale": model.variance_scale_}
+
+
+def defaults(seeds, folds):
+    """The default fit against today's hand-configured one, side by side (issue 20)."""
+    import warnings
+
+    from tensor_formats.funbat import ExtrapolationWarning
+
+    warnings.simplefilter("ignore", ExtrapolationWarning)
+    print("\n### Issue 20: defaults only, Beijing PM2.5 fold 0, seeds side by side with the hand-configured fit\n")
+    print("| seed | hand RMSE | hand time | default RMSE | default time | default 95 % coverage | ranks | kernel, ℓ, σ² per mode |")
+    print("|---|---|---|---|---|---|---|---|", flush=True)
+    x, y, xt, yt, *_ = beijing_fold(0)
+    hand, auto = [], []
+    for seed in seeds:
+        hand.append(_fit(dict(HAND, seed=seed), x, y, xt, yt))
+        auto.append(_fit(dict(seed=seed), x, y, xt, yt))
+        h, a = hand[-1], auto[-1]
+        print(f"| {seed} | {h['rmse']:.4f} | {h['time']:.1f} s | {a['rmse']:.4f} | {a['time']:.1f} s | {a['cov']:.3f} | "
+              f"{a['ranks']} | {a['hyper']} |", flush=True)
+    for label, runs in (("hand", hand), ("default", auto)):
+        r = np.array([run["rmse"] for run in runs])
+        print(f"\n- {label}: RMSE {r.mean():.4f}, spread (max - min) / mean {100 * (r.max() - r.min()) / r.mean():.1f} % "
+              f"over {len(r)} seeds; median time {np.median([run['time'] for run in runs]):.1f} s", flush=True)
+    ratio = np.median([a["time"] for a in auto]) / np.median([h["time"] for h in hand])
+    print(f"- time of the automatic fit / hand-configured fit (medians, same run): {ratio:.2f}x (target <= 5x)", flush=True)
+
+    print("\n### Issue 20: every fold, defaults with `calibrate=True`, seed 0\n")
+    print("| fold | RMSE | 95 % coverage, model alone | 95 % coverage, calibrated | variance factor | fit time (with calibration) | ranks |")
+    print("|---|---|---|---|---|---|---|", flush=True)
+    rm = []
+    for k in folds:
+        x, y, xt, yt, *_ = beijing_fold(k)
+        a = _fit(dict(seed=0, calibrate=True), x, y, xt, yt)
+        rm.append(a["rmse"])
+        print(f"| {k} | {a['rmse']:.4f} | {a['cov_raw']:.3f} | {a['cov']:.3f} | {a['scale']:.3f} | {a['time']:.1f} s | "
+              f"{a['ranks']} |", flush=True)
+    print(f"\n- RMSE over folds {np.mean(rm):.4f} ± {np.std(rm):.4f} (target: fold 0 <= 0.33, mean <= 0.35)", flush=True)
+    x, y, xt, yt, *_ = beijing_fold(0)
+    a = _fit(dict(rank=3, core="cp", seed=0), x, y, xt, yt)
+    print(f"- CP rank 3, automatic hyperparameters, fold 0: RMSE {a['rmse']:.4f} (target <= 0.37), "
+          f"coverage {a['cov']:.3f}, {a['time']:.1f} s, {a['hyper']}", flush=True)
+
+
+def defaults_synthetic():
+    """Coverage with known noise, the default fit (issue 20)."""
+    rng = np.random.default_rng(5)
+
+    def data(n):
+        x = rng.uniform(0, 1, (n, 2))
+        f = np.sin(2 * np.pi * x[:, 0]) * (1.5 + np.cos(3 * x[:, 1]))
+        return x, f + 0.1 * rng.standard_normal(n)
+
+    x, y = data(2000)
+    xt, yt = data(5000)
+    print("\n### Issue 20: synthetic separable data, known noise σ = 0.1, defaults (2,000 / 5,000 entries)\n")
+    for label, options in (("default", dict(seed=0)), ("default, calibrate=True", dict(seed=0, calibrate=True))):
+        a = _fit(options, x, y, xt, yt)
+        print(f"- {label}: 95 % coverage {100 * a['cov']:.1f} % (target 94-96 %), RMSE {a['rmse']:.4f} "
+              f"(noise 0.1), ranks {a['ranks']}, {a['hyper']}, {a['time']:.1f} s", flush=True)
+
+
+def evidence_vs_holdout():
+    """Which criterion picks the lengthscale reliably: the evidence (inside one fit) or a held-out split."""
+    from tensor_formats import select_lengthscale
+
+    x, y, xt, yt, *_ = beijing_fold(0)
+    print("\n### Issue 20: evidence against a held-out split for the lengthscale, fold 0\n", flush=True)
+    start = time.perf_counter()
+    best, val = select_lengthscale(x, y, 2, [0.03, 0.1, 0.3, 1.0], kernel="matern12", n_iter=100)
+    t = time.perf_counter() - start
+    test = {ell: _fit(dict(HAND, lengthscale=ell, seed=0), x, y, xt, yt)["rmse"] for ell in val}
+    print("| ℓ (Matérn-1/2, rank 2) | held-out RMSE (20 % of train) | test RMSE |\n|---|---|---|")
+    for ell in val:
+        print(f"| {ell} | {val[ell]:.4f} | {test[ell]:.4f} |")
+    print(f"\n- held-out split picks ℓ = {best} in {t:.0f} s (4 fits)", flush=True)
+
+
+def auto_scaling():
+    print("\n### Issue 20: time per sweep of the default fit against N (3 modes, continuous coordinates)\n")
+    print("| N | default fit time / sweeps run |\n|---|---|", flush=True)
+    rng = np.random.default_rng(0)
+    for n in (1_000, 10_000, 30_000):
+        x = rng.uniform(0, 1, (n, 3))
+        y = np.sin(2 * np.pi * x[:, 0]) * np.cos(3 * x[:, 1]) * (1 + x[:, 2]) + 0.05 * rng.standard_normal(n)
+        start = time.perf_counter()
+        FunBaT(n_iter=20, seed=0).fit(x, y)
+        # 3 warm-ups of 5 sweeps + 15 more: 30 sweeps, with the selection steps included
+        print(f"| {n} | {(time.perf_counter() - start) / 30:.3f} s |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fold 0 only, N up to 10^4")
+    parser.add_argument("--issue20", action="store_true", help="only the figures of issue 20 (defaults only)")
+    parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
+    if args.issue20:
+        defaults(range(args.seeds), [0] if args.quick else [0, 1, 2, 3, 4])
+        defaults_synthetic()
+        auto_scaling()
+        evidence_vs_holdout()
+        return
     synthetic()
     beijing([0] if args.quick else [0, 1, 2, 3, 4])
     discrete_baseline()

@@ -18,7 +18,7 @@ from typing import Any
 
 from sciml.backend import array_namespace, device
 
-from .kalman import _kron_identity
+from .kalman import _kron_identity, loop_namespace
 from .state_space import MaternStateSpace
 
 __all__ = ["log_evidence", "site_expectation"]
@@ -53,7 +53,7 @@ def log_evidence(kernel: str, lengthscales: Sequence[float], variances: Sequence
     >>> bool(z[1] > z[0])                                    # a smooth prior explains them better
     True
     """
-    xp = array_namespace(coordinates, precision, shift)
+    xp = loop_namespace(array_namespace(coordinates, precision, shift))
     if len(lengthscales) != len(variances) or not len(lengthscales):
         raise ValueError(f"give as many lengthscales as variances (at least one), got {len(lengthscales)} "
                          f"and {len(variances)}")

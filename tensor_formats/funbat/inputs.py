@@ -115,13 +115,20 @@ def check_params(model, k: int) -> dict:
 
 def check_coords(X: Any, name: str = "X"):  # noqa: N803
     """``(xp, X)`` for coordinates of shape (N, K): finite reals (integers are converted to float64)."""
+    if hasattr(X, "tocsr"):
+        raise TypeError(f"sparse input is not supported: pass {name} as a dense array")
     if not hasattr(X, "shape"):
         import numpy as np
 
         X = np.asarray(X)
     xp = array_namespace(X)
     if X.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, K), got {tuple(X.shape)}")
+        raise ValueError(f"{name} must have shape (N, K), got {tuple(X.shape)}; Reshape your data, e.g. "
+                         f"{name}.reshape(-1, 1) for one mode")
+    if X.shape[1] == 0:
+        raise ValueError(f"0 feature(s) (shape={tuple(X.shape)}) while a minimum of 2 is required (modes).")
+    if X.shape[0] == 0:
+        raise ValueError(f"0 sample(s) (shape={tuple(X.shape)}) while a minimum of 2 is required.")
     if xp.isdtype(X.dtype, "integral") or xp.isdtype(X.dtype, "bool"):
         X = xp.astype(X, xp.float64)
     if not xp.isdtype(X.dtype, "real floating"):
@@ -133,6 +140,8 @@ def check_coords(X: Any, name: str = "X"):  # noqa: N803
 
 def check_targets(xp, X: Any, y: Any):  # noqa: N803
     """``y`` as a finite real vector of one entry per row of ``X``."""
+    if y is None:
+        raise ValueError("FunBaT requires y to be passed, but the target y is None")
     if not hasattr(y, "shape"):
         y = xp.asarray(y)
     if xp.isdtype(y.dtype, "integral") or xp.isdtype(y.dtype, "bool"):
@@ -144,12 +153,15 @@ def check_targets(xp, X: Any, y: Any):  # noqa: N803
     if not bool(xp.all(xp.isfinite(y))):
         raise ValueError("y contains NaN or infinite values")
     if X.shape[0] < 2:
-        raise ValueError(f"need at least 2 entries, got {X.shape[0]}")
+        raise ValueError(f"need at least 2 entries (samples), got {X.shape[0]} sample(s)")
     return y
 
 
 def mode_supports(xp, X: Any) -> list[int]:  # noqa: N803
-    """Distinct values per mode; a mode with fewer than two raises ``ValueError``."""
+    """Distinct values per mode; a mode with fewer than two, or fewer than two modes, raise ``ValueError``."""
+    if X.shape[1] < 2:
+        raise ValueError("X has 1 feature(s) (n_features = 1): FunBaT decomposes data indexed by at least 2 modes "
+                         "(columns of X); for one input use a GP regressor")
     supports = [int(xp.unique_values(X[:, mode]).shape[0]) for mode in range(X.shape[1])]
     for mode, count in enumerate(supports):
         if count < 2:

@@ -309,7 +309,8 @@ class FunBaT:
         xp, X = check_coords(X, "X")
         k = len(self.ranks_)
         if X.shape[1] != k:
-            raise ValueError(f"X has {X.shape[1]} modes; the model was fitted with {k}")
+            raise ValueError(f"X has {X.shape[1]} features, but FunBaT is expecting {k} features as input "
+                             f"(the modes it was fitted with)")
         outside = []
         for mode in range(k):
             c = self.posteriors_[mode].coordinates
@@ -339,7 +340,11 @@ class FunBaT:
 
     def score(self, X: Any, y: Any) -> float:  # noqa: N803
         """Coefficient of determination R² of the predictive mean (scikit-learn's regressor score)."""
+        self._require_fitted()
         xp, X = check_coords(X, "X")
+        if X.shape[1] != len(self.ranks_):
+            raise ValueError(f"X has {X.shape[1]} features, but FunBaT is expecting {len(self.ranks_)} features "
+                             "as input (the modes it was fitted with)")
         y = check_targets(xp, X, y)
         residual = float(xp.sum((y - self.predict(X)) ** 2))
         total = float(xp.sum((y - xp.mean(y)) ** 2))
