@@ -319,7 +319,7 @@ def funbat(fig: Figures) -> None:
     x, y = data(2000)
     xt, yt = data(5000)
     for label, kwargs in (("CP rank 1", dict(rank=1, core="cp")), ("Tucker rank 2", dict(rank=2))):
-        model = FunBaT(kernel="matern32", lengthscale=0.3, n_iter=20, seed=0, **kwargs).fit(x, y)
+        model = FunBaT(kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=20, seed=0, **kwargs).fit(x, y)
         mean, std = model.predict(xt, return_std=True)
         fig.add(f"calibration {label} (20 sweeps): coverage %", 100 * np.mean(np.abs(yt - mean) <= 1.96 * std), ".1f")
         fig.add(f"calibration {label} (20 sweeps): noise std", model.history_["noise_std"][-1], ".3f")

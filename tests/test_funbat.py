@@ -103,7 +103,7 @@ def separable_data(n, *, noise=0.0, seed=0):
 def test_recovers_a_separable_function_at_unseen_coordinates(core, rank):
     x, y, _ = separable_data(300, noise=0.01)
     x_test, _, f_test = separable_data(300, seed=1)
-    model = FunBaT(rank, core=core, kernel="matern32", lengthscale=0.3, n_iter=40, seed=0).fit(x, y)
+    model = FunBaT(rank, core=core, kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=40, seed=0).fit(x, y)
     rmse = np.sqrt(np.mean((model.predict(x_test) - f_test) ** 2))
     assert rmse < 0.02
     assert model.history_["train_rmse"][-1] < model.history_["train_rmse"][0]
@@ -113,7 +113,7 @@ def test_recovers_a_separable_function_at_unseen_coordinates(core, rank):
 def test_uncertainty_is_calibrated_with_known_noise():
     x, y, _ = separable_data(800, noise=0.1, seed=2)
     x_test, y_test, _ = separable_data(1000, noise=0.1, seed=3)
-    model = FunBaT(1, core="cp", lengthscale=0.3, n_iter=40, seed=0).fit(x, y)
+    model = FunBaT(1, core="cp", kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=40, seed=0).fit(x, y)
     mean, std = model.predict(x_test, return_std=True)
     coverage = np.mean(np.abs(y_test - mean) <= 1.96 * std)
     assert 0.92 <= coverage <= 0.98
@@ -121,7 +121,7 @@ def test_uncertainty_is_calibrated_with_known_noise():
 
 def test_latent_functions_match_the_truth_up_to_scale():
     x, y, _ = separable_data(300, noise=0.01)
-    model = FunBaT(1, core="cp", lengthscale=0.3, n_iter=40, seed=0).fit(x, y)
+    model = FunBaT(1, core="cp", kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=40, seed=0).fit(x, y)
     grid = np.linspace(0.02, 0.98, 50)
     mean, std = model.latent(0, grid)
     assert mean.shape == (50, 1) and std.shape == (50, 1) and np.all(std >= 0)
@@ -134,8 +134,8 @@ def test_strict_backend_gives_the_numpy_result():
     from sciml.backend import to_backend
 
     x, y, _ = separable_data(60, noise=0.01)
-    a = FunBaT(2, lengthscale=0.3, n_iter=5, seed=0).fit(x, y)
-    b = FunBaT(2, lengthscale=0.3, n_iter=5, seed=0).fit(to_backend(x, "array_api_strict"),
+    a = FunBaT(2, kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=5, seed=0).fit(x, y)
+    b = FunBaT(2, kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=5, seed=0).fit(to_backend(x, "array_api_strict"),
                                                          to_backend(y, "array_api_strict"))
     pred = b.predict(to_backend(x[:10], "array_api_strict"))
     assert backend_name(pred) == "array_api_strict"
@@ -144,7 +144,7 @@ def test_strict_backend_gives_the_numpy_result():
 
 def test_save_and_load(tmp_path):
     x, y, _ = separable_data(100, noise=0.01)
-    model = FunBaT(2, lengthscale=0.3, n_iter=10, seed=0).fit(x, y)
+    model = FunBaT(2, kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=10, seed=0).fit(x, y)
     path = tmp_path / "funbat.npz"
     model.save(path)
     again = FunBaT.load(path)
@@ -171,21 +171,24 @@ def test_bad_input_raises_clear_errors():
         FunBaT(2).predict(x)
     with pytest.raises(ValueError, match="NaN"):
         FunBaT(2).fit(np.where(np.arange(100).reshape(50, 2) == 3, np.nan, x), y)
+    with pytest.raises(ValueError, match="NaN"):
+        FunBaT(2).fit(x, np.where(np.arange(50) == 7, np.nan, y))
     with pytest.raises(ValueError, match=r"y must have shape \(50,\)"):
         FunBaT(2).fit(x, y[:-1])
     with pytest.raises(ValueError, match="3 entries but the data has 2 modes"):
         FunBaT((2, 2, 2)).fit(x, y)
-    with pytest.raises(ValueError, match="lengthscale must be positive"):
-        FunBaT(2, lengthscale=0.0)
-    with pytest.raises(ValueError, match="lengthscale must be positive"):
-        FunBaT(2, lengthscale=(0.1, -1.0))
-    with pytest.raises(ValueError, match="core"):
-        FunBaT(2, core="tt")
-    with pytest.raises(ValueError, match="one rank"):
-        FunBaT((1, 2), core="cp")
-    with pytest.raises(ValueError, match="damping"):
-        FunBaT(2, damping={"latent": 1.5})
-    model = FunBaT(1, n_iter=2, lengthscale=0.3).fit(x, y)
+    # scikit-learn's convention: the constructor stores its arguments, fit checks them.
+    for bad, match in ((dict(lengthscale=0.0), "lengthscale must be positive"),
+                       (dict(lengthscale=(0.1, -1.0)), "lengthscale must be positive"),
+                       (dict(core="tt"), "core"), (dict(rank=(1, 2), core="cp"), "one rank"),
+                       (dict(rank="auto", core="cp"), "CP model needs an int rank"),
+                       (dict(kernel="rbf"), "kernel must be"), (dict(damping={"latent": 1.5}), "damping"),
+                       (dict(n_restarts=0), "n_restarts"), (dict(calibrate=1.5), "calibrate")):
+        options = {"rank": 2, **bad}
+        model = FunBaT(**options)
+        with pytest.raises(ValueError, match=match):
+            model.fit(x, y)
+    model = FunBaT(1, n_iter=2, kernel="matern32", lengthscale=0.3, variance=1.0).fit(x, y)
     with pytest.raises(ValueError, match="modes"):
         model.predict(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="mode must be"):

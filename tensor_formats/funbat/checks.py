@@ -53,7 +53,7 @@ def _separable_recovery(backend: str) -> CheckOutcome:
     x = rng.uniform(0.0, 1.0, (400, 2))
     y = truth(x) + 0.01 * rng.standard_normal(400)
     x_test = rng.uniform(0.0, 1.0, (400, 2))
-    model = FunBaT(1, core="cp", kernel="matern32", lengthscale=0.3, n_iter=30, seed=0)
+    model = FunBaT(1, core="cp", kernel="matern32", lengthscale=0.3, variance=1.0, n_iter=30, seed=0)
     model.fit(xp.asarray(x), xp.asarray(y))
     prediction = to_numpy(model.predict(xp.asarray(x_test)))
     rmse = float(np.sqrt(np.mean((prediction - truth(x_test)) ** 2)))

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sciml.backend import array_namespace, device
+from sciml.backend import array_namespace, backend_name, device
 
 from .state_space import MaternStateSpace
 
-__all__ = ["StateSpacePosterior", "joint_transition", "smooth", "condition"]
+__all__ = ["StateSpacePosterior", "condition", "joint_transition", "loop_namespace", "smooth"]
 
 
 def _kron_identity(xp, m, r: int):
@@ -52,6 +52,17 @@ class StateSpacePosterior:
         return self.smoothed_mean[:, :r], self.smoothed_cov[:, :r, :r]
 
 
+def loop_namespace(xp):
+    """The namespace for a Python loop of tiny operations: numpy itself for numpy arrays (its
+    array-API functions, without the compatibility wrappers' per-call cost; same results),
+    ``xp`` otherwise."""
+    if backend_name(xp) == "numpy":
+        import numpy
+
+        return numpy
+    return xp
+
+
 def _sym(xp, p):
     return 0.5 * (p + xp.matrix_transpose(p))
 
@@ -62,7 +73,7 @@ def smooth(model: MaternStateSpace, coordinates: Any, precision: Any, shift: Any
     ``precision`` (S, R, R) and ``shift`` (S, R) are the summed observation messages.
     The update uses ``P⁺ = P - P Hᵀ (I + Λ H P Hᵀ)⁻¹ Λ H P``, valid for singular ``Λ``.
     """
-    xp = array_namespace(coordinates, precision, shift)
+    xp = loop_namespace(array_namespace(coordinates, precision, shift))
     s_count, r = shift.shape
     deltas = xp.concat([xp.zeros((1,), dtype=coordinates.dtype, device=device(coordinates)),
                         coordinates[1:] - coordinates[:-1]])
