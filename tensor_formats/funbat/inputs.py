@@ -113,14 +113,23 @@ def check_params(model, k: int) -> dict:
             "auto": auto, "calibrate": calibrate}
 
 
+def _as_array(value: Any) -> Any:
+    """``value`` itself if it is an array of a supported namespace, else as a numpy array (lists,
+    pandas frames and series, other array-likes)."""
+    try:
+        array_namespace(value)
+    except TypeError:
+        import numpy as np
+
+        return np.asarray(value)
+    return value
+
+
 def check_coords(X: Any, name: str = "X"):  # noqa: N803
     """``(xp, X)`` for coordinates of shape (N, K): finite reals (integers are converted to float64)."""
     if hasattr(X, "tocsr"):
         raise TypeError(f"sparse input is not supported: pass {name} as a dense array")
-    if not hasattr(X, "shape"):
-        import numpy as np
-
-        X = np.asarray(X)
+    X = _as_array(X)
     xp = array_namespace(X)
     if X.ndim != 2:
         raise ValueError(f"{name} must have shape (N, K), got {tuple(X.shape)}; Reshape your data, e.g. "
@@ -142,7 +151,8 @@ def check_targets(xp, X: Any, y: Any):  # noqa: N803
     """``y`` as a finite real vector of one entry per row of ``X``."""
     if y is None:
         raise ValueError("FunBaT requires y to be passed, but the target y is None")
-    if not hasattr(y, "shape"):
+    y = _as_array(y)
+    if array_namespace(y) is not xp:
         y = xp.asarray(y)
     if xp.isdtype(y.dtype, "integral") or xp.isdtype(y.dtype, "bool"):
         y = xp.astype(y, X.dtype)
