@@ -1,4 +1,4 @@
-"""The methods of :func:`solvers.make_solver`: CG with no, Jacobi, IC(0) or AMG preconditioning,
+"""The methods of :func:`solvers.make_solver`: CG with no, Jacobi, IC(0), MIC(0) or AMG preconditioning,
 and a reused sparse factorisation.  Each registers itself in :data:`solvers.SOLVERS`.
 """
 
@@ -13,12 +13,15 @@ from .linear_solver import LinearSolver
 from .solver_registry import register_solver
 from .preconditioners import ic0
 
-__all__ = ["AMGSolver", "CGSolver", "DirectSolver", "ICSolver", "JacobiSolver"]
+__all__ = ["AMGSolver", "CGSolver", "DirectSolver", "ICSolver", "JacobiSolver", "MICSolver"]
+
+#: MIC(0)'s modification in "pcg-mic0" (Bridson's value; :func:`solvers.ic0`'s ``tau``).
+MIC0_TAU = 0.97
 
 
 class CGSolver(LinearSolver):
     """Conjugate gradients (``method="cg"``), optionally with ``preconditioner=`` ("jacobi", "ic0",
-    "amg" or an operator/callable).  The matrix is applied as CSR where there is one (2-3x faster than
+    "mic0", "amg" or an operator/callable).  The matrix is applied as CSR where there is one (2-3x faster than
     the matrix-free stencil); the iteration is that of :func:`solvers.cg` without its per-call checks.
 
     Examples
@@ -69,16 +72,18 @@ class CGSolver(LinearSolver):
                     raise ValueError("the Jacobi preconditioner needs a positive diagonal of A")
                 inverse = 1.0 / xp.reshape(diag, (self.n,))
                 return (lambda v: inverse * v), "Jacobi (inverse diagonal)"
-            if kind in ("ic0", "amg"):
+            if kind in ("ic0", "mic0", "amg"):
                 if self.matrix is None:
                     raise TypeError(f"preconditioner {kind!r} needs an assembled matrix")
-                if kind == "ic0":
-                    factor = ic0(self._pinned_matrix())
+                if kind in ("ic0", "mic0"):
+                    tau = MIC0_TAU if kind == "mic0" else 0.0
+                    factor = ic0(self._pinned_matrix(), tau=tau)
                     self._ic0 = factor
-                    return factor.matvec, f"IC(0), factor nnz {factor.factor.nnz}"
+                    name = "IC(0)" if kind == "ic0" else f"MIC(0) (tau {tau}, sigma 0.25)"
+                    return factor.matvec, f"{name}, factor nnz {factor.factor.nnz}, {factor.sweeps}"
                 self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, {})
                 return _v_cycle(self._hierarchy), _hierarchy_line(self._hierarchy)
-            raise ValueError(f"preconditioner must be None, 'jacobi', 'ic0', 'amg' or an operator, got {kind!r}")
+            raise ValueError(f"preconditioner must be None, 'jacobi', 'ic0', 'mic0', 'amg' or an operator, got {kind!r}")
         return _as_matvec(kind, self.n, "preconditioner", xp, check=False), f"user {type(kind).__name__}"
 
     def _solve_impl(self, b, x0, tolerance):
@@ -127,6 +132,26 @@ class ICSolver(CGSolver):
     method = "pcg-ic0"
     kind = "ic0"
     needs_matrix = True
+
+
+class MICSolver(ICSolver):
+    """CG preconditioned by the modified incomplete Cholesky MIC(0) (``method="pcg-mic0"``,
+    :func:`solvers.ic0` with ``tau=0.97``, ``sigma=0.25``): the fluid-simulation standard, fewer
+    iterations than IC(0) on Poisson matrices (O(n^(1/2)) instead of O(n) for ``n`` cells per axis)
+    at the same cost per application.  Set-up, update and closed domains as "pcg-ic0".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import Laplacian, make_solver
+    >>> A, b = Laplacian((64, 64)), np.ones(4096)
+    >>> ic, mic = (make_solver(A, m).solve(b)[1].iterations for m in ("pcg-ic0", "pcg-mic0"))
+    >>> mic < ic
+    True
+    """
+
+    method = "pcg-mic0"
+    kind = "mic0"
 
 
 def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
@@ -265,5 +290,6 @@ class DirectSolver(LinearSolver):
 register_solver("cg", CGSolver)
 register_solver("pcg-jacobi", JacobiSolver)
 register_solver("pcg-ic0", ICSolver)
+register_solver("pcg-mic0", MICSolver)
 register_solver("amg", AMGSolver)
 register_solver("direct", DirectSolver)
