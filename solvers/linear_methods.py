@@ -119,7 +119,7 @@ class ICSolver(CGSolver):
     the factor's values.  On a closed domain the factorised copy has one cell per closed component
     pinned (its diagonal doubled): IC(0) of the singular matrix itself can break down (a zero last
     pivot, e.g. on a 1-cell-wide channel), the pinned copy is SPD; the preconditioner is then
-    projected onto the range before and after.
+    projected onto the range after (its input, a residual, is in the range already).
 
     Examples
     --------
@@ -188,7 +188,7 @@ class AMGSolver(CGSolver):
     """CG preconditioned by one V-cycle of a PyAMG smoothed-aggregation hierarchy (``method="amg"``),
     built once; options go to ``pyamg.smoothed_aggregation_solver``.  On a closed domain the
     hierarchy is built on the singular matrix itself (PyAMG's coarse solve is a pseudo-inverse) and
-    the V-cycle is projected onto the range before and after.  An update with the same
+    the V-cycle's output is projected onto the range.  An update with the same
     pattern keeps the aggregates and recomputes the smoothed prolongators and Galerkin products.
     PyAMG is optional: ``pip install 'sciml[amg]'``.
 

@@ -13,8 +13,9 @@ are handled here once for every method: :meth:`LinearSolver.solve` projects ``b`
 (or, with ``nullspace="raise"``, refuses an incompatible ``b``) before ``_solve_impl`` and removes
 the mean of ``x`` on each closed component after it.  A method that factorises uses
 ``_pinned_matrix()`` (one cell per closed component pinned) and a Krylov method wraps its
-preconditioner with ``_in_range`` (projected before and after).  The methods of
-:mod:`solvers.linear_methods` register themselves here; DCDM plugs itself in from
+preconditioner with ``_in_range`` (its output projected by one fused reduction,
+:func:`solvers.nullspace.range_projector`).  The methods of :mod:`solvers.linear_methods` register
+themselves here; DCDM plugs itself in from
 :mod:`solvers.deep_conjugate` (above this layer), so the registry lives low and knows no method.
 """
 
@@ -29,7 +30,7 @@ from sciml.backend import array_namespace, backend_name
 
 from .krylov import KrylovInfo, _dot
 from .matrix_forms import matrix_of, same_pattern
-from .nullspace import check_compatible, in_range, pinned_matrix
+from .nullspace import check_compatible, in_range, pinned_matrix, range_projector
 from .solver_outcomes import CHECKS, ON_FAILURE, ConvergenceError, ConvergenceWarning, SolverStats
 from .solver_registry import _REGISTRY
 
@@ -145,6 +146,7 @@ class LinearSolver:
         self.A, self.matrix, self.backend, self.n, self.dtype = A, matrix, backend, int(shape[0]), dtype
         closed = int(getattr(A, "nullspace_size", 0) or 0) > 0 and self.nullspace != "ignore"
         self._closed, self._pinned = (A if closed else None), None
+        self._project = range_projector(A, backend) if closed else None
         self.grid_shape = tuple(A.grid_shape) if hasattr(A, "grid_shape") else None
 
     def _check_matrix(self, matrix) -> None:
@@ -239,7 +241,7 @@ class LinearSolver:
         if self._closed is not None:
             if self.nullspace == "raise":
                 self._check_compatible(b_work, b.dtype)
-            b_work = self._closed.project_range(b_work)
+            b_work = self._project(b_work)
         x, info = self._solve_flat(xp, b_work, x0_flat)
         if not info.converged and self.fallback is not None:
             first = info
@@ -249,7 +251,7 @@ class LinearSolver:
             self._stats.fallbacks += 1
             self._stats.iterations += first.iterations
         if self._closed is not None:
-            x = self._closed.project_range(x)
+            x = self._project(x)
         stats = self._stats
         stats.solves += 1
         stats.last_iterations = info.iterations + (info.failed_attempt.iterations if info.failed_attempt else 0)
@@ -279,8 +281,8 @@ class LinearSolver:
         return self._pinned
 
     def _in_range(self, apply):
-        """``apply`` projected onto the range before and after (unchanged without a null space)."""
-        return in_range(self._closed, apply)
+        """``apply`` with its output projected onto the range (unchanged without a null space)."""
+        return in_range(self._project, apply)
 
     def _work_dtype(self, dtype):
         import numpy as np
