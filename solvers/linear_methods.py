@@ -81,10 +81,16 @@ class CGSolver(LinearSolver):
                     self._ic0 = factor
                     name = "IC(0)" if kind == "ic0" else f"MIC(0) (tau {tau}, sigma 0.25)"
                     return factor.matvec, f"{name}, factor nnz {factor.factor.nnz}, {factor.sweeps}"
-                self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, {})
+                self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, {})
                 return _v_cycle(self._hierarchy), _hierarchy_line(self._hierarchy)
             raise ValueError(f"preconditioner must be None, 'jacobi', 'ic0', 'mic0', 'amg' or an operator, got {kind!r}")
         return _as_matvec(kind, self.n, "preconditioner", xp, check=False), f"user {type(kind).__name__}"
+
+    def _amg_matrix(self):
+        """The matrix the hierarchy is built on: in ``compute_dtype`` when one is given."""
+        if self.compute_dtype is None or self.matrix.dtype == self.compute_dtype:
+            return self.matrix
+        return self.matrix.astype(self.compute_dtype)
 
     def _solve_impl(self, b, x0, tolerance):
         xp = array_namespace(b)
@@ -174,8 +180,15 @@ def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
 
 
 def _v_cycle(hierarchy):
+    """One V-cycle on vectors of any float dtype (PyAMG's needs its hierarchy's; cast in and out)."""
     apply = hierarchy.aspreconditioner(cycle="V")
-    return lambda r: apply.matvec(r)
+    dtype = hierarchy.levels[0].A.dtype
+
+    def cycle(r):
+        out = apply.matvec(r if r.dtype == dtype else r.astype(dtype))
+        return out if out.dtype == r.dtype else out.astype(r.dtype)
+
+    return cycle
 
 
 def _hierarchy_line(hierarchy) -> str:
@@ -210,15 +223,15 @@ class AMGSolver(CGSolver):
 
     def _setup(self) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
-        self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, self.options)
+        self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options)
         self._precondition, self._description = self._in_range(_v_cycle(self._hierarchy)), _hierarchy_line(self._hierarchy)
 
     def _update(self, old_matrix) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
         try:
-            hierarchy = _smoothed_aggregation(self.matrix, self.backend, self._hierarchy, self.options)
+            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, self._hierarchy, self.options)
         except (AttributeError, ValueError, TypeError, IndexError):   # PyAMG refused the old aggregates: a full set-up
-            hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, self.options)
+            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options)
             self._stats.setups += 1
         self._hierarchy = hierarchy
         self._precondition, self._description = self._in_range(_v_cycle(hierarchy)), _hierarchy_line(hierarchy)

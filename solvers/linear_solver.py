@@ -63,6 +63,8 @@ class LinearSolver:
         Where ``b`` must live: "numpy" or "cupy".
     rtol, atol, maxiter, check, on_failure, fallback, options
         As given to :func:`make_solver`.
+    compute_dtype : numpy.dtype or None
+        The dtype the method computes in (None: that of ``b`` promoted with the operator's).
     nullspace : {"project", "raise", "ignore"}
         The null-space policy (``None`` given means "project"); it acts only when ``A`` has a null
         space (``A.nullspace_size > 0``: a closed domain, all faces Neumann/periodic or a fluid
@@ -85,7 +87,10 @@ class LinearSolver:
 
     def __init__(self, A: Any, *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
                  preconditioner: Any = None, check: str = "once", on_failure: str = "raise",
-                 fallback: str | None = None, nullspace: str | None = None, **options: Any):
+                 fallback: str | None = None, nullspace: str | None = None, compute_dtype: Any = None,
+                 **options: Any):
+        import numpy as np
+
         if not (isinstance(rtol, (int, float)) and isinstance(atol, (int, float)) and rtol >= 0 and atol >= 0
                 and math.isfinite(rtol) and math.isfinite(atol)):
             raise ValueError(f"rtol and atol must be finite and >= 0, got rtol={rtol!r}, atol={atol!r}")
@@ -104,6 +109,14 @@ class LinearSolver:
         if nullspace not in NULLSPACE:
             raise ValueError(f"nullspace must be one of {NULLSPACE}, got {nullspace!r}")
         self.nullspace = "project" if nullspace is None else nullspace
+        if compute_dtype is not None:
+            try:
+                compute_dtype = np.dtype(compute_dtype)
+            except TypeError as exc:
+                raise ValueError(f"compute_dtype must be None or a real floating dtype, got {compute_dtype!r}") from exc
+            if compute_dtype.kind != "f":
+                raise ValueError(f"compute_dtype must be None or a real floating dtype, got {compute_dtype}")
+        self.compute_dtype = compute_dtype
         self.rtol, self.atol = float(rtol), float(atol)
         self.maxiter = None if maxiter is None else int(maxiter)
         self.preconditioner = preconditioner
@@ -200,7 +213,8 @@ class LinearSolver:
         ----------
         b : array
             Shape ``(N,)`` or the operator's ``grid_shape``, on the solver's backend, real
-            floating, finite.  Computed in the promoted dtype of ``b`` and ``A``.
+            floating, finite.  Computed in ``compute_dtype`` if given, else in the promoted dtype
+            of ``b`` and ``A``; ``x`` comes back in the dtype of ``b``.
         x0 : array, optional
             Starting guess, shaped like ``b``.
 
@@ -287,6 +301,8 @@ class LinearSolver:
     def _work_dtype(self, dtype):
         import numpy as np
 
+        if self.compute_dtype is not None:
+            return self.compute_dtype
         return np.promote_types(np.dtype(str(dtype).rsplit(".", 1)[-1]), self.dtype)
 
     def _solve_flat(self, xp, b, x0):
@@ -306,7 +322,8 @@ class LinearSolver:
     def _fallback(self) -> LinearSolver:
         if self._fallback_solver is None:
             self._fallback_solver = _REGISTRY[self.fallback](self.A, rtol=self.rtol, atol=self.atol, check="never",
-                                                             on_failure="ignore", nullspace=self.nullspace)
+                                                             on_failure="ignore", nullspace=self.nullspace,
+                                                             compute_dtype=self.compute_dtype)
         return self._fallback_solver
 
     def update(self, A_new: Any, *, allow_new_pattern: bool = False) -> LinearSolver:

@@ -342,3 +342,25 @@ def test_mic0_keeps_the_row_sums_and_cuts_iterations():
         ic0(S, tau=1.5)
     with pytest.raises(ValueError, match="sigma"):
         ic0(S, tau=0.5, sigma=1.0)
+
+
+@pytest.mark.parametrize("method", ["cg", "pcg-jacobi", "pcg-mic0", "amg", "direct"])
+def test_compute_dtype_float64_takes_float32_data_below_float32_precision(method):
+    A = Laplacian((32, 32))
+    b = np.random.default_rng(6).standard_normal(1024).astype(np.float32)
+    exact = spla.spsolve(A.to_sparse().tocsc(), b.astype(np.float64))
+    single = make_solver(A.with_dtype("float32"), method, rtol=1e-10, compute_dtype="float64")
+    assert single.compute_dtype == np.float64
+    x, info = single.solve(b)
+    assert info.converged and x.dtype == np.float32
+    # the float64 iterate met 1e-10; x is that iterate rounded to float32
+    np.testing.assert_allclose(x, exact, rtol=0, atol=4 * np.finfo(np.float32).eps * np.abs(exact).max())
+    if method == "cg":   # without it, float32 arithmetic cannot reach 1e-10 and says so
+        _, info = make_solver(A.with_dtype("float32"), "cg", rtol=1e-10, on_failure="ignore").solve(b)
+        assert info.reason == "stagnation"
+
+
+def test_compute_dtype_bad_input():
+    for bad in ("int32", "complex128", "nonsense"):
+        with pytest.raises(ValueError, match="compute_dtype must be None or a real floating dtype"):
+            make_solver(Laplacian((8, 8)), "cg", compute_dtype=bad)
