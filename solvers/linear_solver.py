@@ -383,10 +383,13 @@ class LinearSolver:
         """A scipy ``LinearOperator`` approximating ``A⁻¹`` (host arrays).
 
         It applies the method's preconditioner once where the method has one ("pcg-jacobi": the
-        inverse diagonal, "pcg-ic0": IC(0), "amg": one V-cycle, "cg" with a preconditioner: that
+        inverse diagonal, "pcg-ic0"/"pcg-mic0": (M)IC(0), "amg": one V-cycle, "cg" with a preconditioner: that
         one): a fixed linear operator.  Otherwise ("direct": one exact solve with the
         factorisation; "cg", "dcdm": one solve at the loose tolerance ``rtol = loose_rtol = 1e-2``,
-        which is not a fixed linear operator: use it in a flexible Krylov method).
+        which is not a fixed linear operator: use it in a flexible Krylov method).  On a closed domain
+        (``A`` with a null space, ``nullspace`` not "ignore") every method's operator is ``P M P``
+        with ``P`` the projection onto the range: its input and output have mean zero on each
+        closed component, so an outer CG on a compatible ``b`` keeps its iterates in the range.
 
         Examples
         --------
@@ -404,14 +407,20 @@ class LinearSolver:
 
         if self.backend != "numpy":
             raise TypeError(f"aspreconditioner gives a scipy LinearOperator: the solver works on {self.backend}")
+        project = self._project
+
         def apply(r):
             r = np.asarray(r, dtype=self.dtype).reshape(self.n)
-            out = self._preconditioner_apply(r)
+            if project is not None:   # P M P: symmetric, and blind to an outer residual's null-space part
+                r = project(r)
+            out = self._preconditioner_apply(r)   # projects its output on a closed domain
             if out is None:
                 norm = math.sqrt(float(r @ r))
                 if norm == 0.0:
                     return np.zeros_like(r)
                 out, _ = self._solve_impl(r, None, self.loose_rtol * norm)
+                if project is not None:
+                    out = project(out)
             return out
 
         return LinearOperator((self.n, self.n), matvec=apply, dtype=self.dtype)
