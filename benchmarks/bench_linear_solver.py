@@ -34,16 +34,19 @@ def per_call(f, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def interleaved(f, g, repeat: int = 5) -> tuple[float, float]:
-    """Median times of ``f`` and ``g`` timed alternately (a loaded machine's drift hits both)."""
+def interleaved(f, g, repeat: int = 5) -> tuple[float, float, float]:
+    """Median wall times of ``f`` and ``g`` timed alternately (a loaded machine's drift hits both),
+    and the ratio of their median CPU times (``process_time``: without the waits for a core)."""
     f(), g()
-    times: tuple[list[float], list[float]] = ([], [])
+    wall: tuple[list[float], list[float]] = ([], [])
+    cpu: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        for h, out in ((f, times[0]), (g, times[1])):
-            start = time.perf_counter()
+        for h, w, c in ((f, wall[0], cpu[0]), (g, wall[1], cpu[1])):
+            start, start_cpu = time.perf_counter(), time.process_time()
             h()
-            out.append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+            w.append(time.perf_counter() - start)
+            c.append(time.process_time() - start_cpu)
+    return statistics.median(wall[0]), statistics.median(wall[1]), statistics.median(cpu[0]) / statistics.median(cpu[1])
 
 
 def rhs(n: int) -> np.ndarray:
@@ -86,9 +89,9 @@ def main() -> None:
         plain = make_solver(A, "cg", rtol=RTOL)
         for method in ("pcg-ic0", "pcg-mic0"):
             ic = make_solver(A, method, rtol=RTOL)
-            ours, theirs = interleaved(lambda: ic.solve(b), lambda: plain.solve(b))
+            ours, theirs, cpu_ratio = interleaved(lambda: ic.solve(b), lambda: plain.solve(b))
             row(f"{method} {shape}", ours, theirs, ic.solve(b)[1].iterations, plain.solve(b)[1].iterations,
-                "make_solver 'cg'")
+                f"make_solver 'cg' (CPU-time ratio {cpu_ratio:.2f})")
 
     A = Laplacian((128, 128)).to_sparse()
     b = rhs(A.shape[0])

@@ -10,6 +10,7 @@ from sciml.backend import array_namespace
 
 from .krylov import KrylovInfo, _as_matvec, _cg_iterate, _true_residual
 from .linear_solver import LinearSolver
+from .nullspace import in_range, range_projector
 from .solver_registry import register_solver
 from .preconditioners import ic0
 
@@ -35,6 +36,7 @@ class CGSolver(LinearSolver):
 
     method = "cg"
     kind: str | None = None   # the preconditioner a subclass fixes
+    _ordered = None           # the level-ordered loop of IC(0)/MIC(0) (set up by _setup)
 
     def _validate_options(self) -> None:
         if self.options:
@@ -47,8 +49,28 @@ class CGSolver(LinearSolver):
         self._matvec = _as_matvec(self.matrix if self.matrix is not None else self.A, self.n, "A",
                                   array_namespace(self._probe()), check=False)
         kind = self.kind if self.kind is not None else self.preconditioner
+        self._ic0 = None
         self._precondition, self._description = self._build_preconditioner(kind)
         self._precondition = self._in_range(self._precondition)
+        self._ordered = self._level_ordered_loop()
+
+    def _level_ordered_loop(self):
+        """For IC(0)/MIC(0) with level-ordered sweeps: the CG loop run in the sweeps' order (the matrix
+        permuted once, ``(order, inverse, matvec, preconditioner)``), which spares the two permutations
+        per application (at 256²: PCG-IC(0) 0.80x plain CG's time instead of 0.99x); None otherwise."""
+        order = None if self._ic0 is None else self._ic0.order
+        if order is None or self.backend != "numpy":
+            return None
+        import numpy as np
+
+        permuted = self.matrix[order][:, order].tocsr()
+        permuted.sort_indices()
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        precondition = self._ic0.matvec_ordered
+        if self._closed is not None:
+            precondition = in_range(range_projector(self._closed, self.backend, order=order), precondition)
+        return order, inverse, (lambda v: permuted @ v), precondition
 
     def _probe(self):
         from sciml.backend import namespace_for
@@ -81,7 +103,8 @@ class CGSolver(LinearSolver):
                     self._ic0 = factor
                     name = "IC(0)" if kind == "ic0" else f"MIC(0) (tau {tau}, sigma 0.25)"
                     return factor.matvec, f"{name}, factor nnz {factor.factor.nnz}, {factor.sweeps}"
-                self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, {})
+                self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, {},
+                                                        closed=self._closed is not None)
                 return _v_cycle(self._hierarchy), _hierarchy_line(self._hierarchy)
             raise ValueError(f"preconditioner must be None, 'jacobi', 'ic0', 'mic0', 'amg' or an operator, got {kind!r}")
         return _as_matvec(kind, self.n, "preconditioner", xp, check=False), f"user {type(kind).__name__}"
@@ -94,6 +117,12 @@ class CGSolver(LinearSolver):
 
     def _solve_impl(self, b, x0, tolerance):
         xp = array_namespace(b)
+        if self._ordered is not None:
+            order, inverse, matvec, precondition = self._ordered
+            x = xp.zeros_like(b) if x0 is None else xp.take(x0, order)
+            x, info = _cg_iterate(xp, matvec, precondition, xp.take(b, order), x, x_given=x0 is not None,
+                                  maxiter=self._maxiter(), tolerance=tolerance, method=self.method)
+            return xp.take(x, inverse), info
         x = xp.zeros_like(b) if x0 is None else x0
         return _cg_iterate(xp, self._matvec, self._precondition, b, x, x_given=x0 is not None,
                            maxiter=self._maxiter(), tolerance=tolerance, method=self.method)
@@ -160,8 +189,14 @@ class MICSolver(ICSolver):
     kind = "mic0"
 
 
-def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
-    """A PyAMG smoothed-aggregation hierarchy; with ``previous``, its aggregates are reused."""
+def _smoothed_aggregation(matrix, backend: str, previous, options: dict, *, closed: bool = False):
+    """A PyAMG smoothed-aggregation hierarchy; with ``previous``, its aggregates are reused.
+
+    ``closed`` (a singular matrix): the coarsest solve is a pseudo-inverse that cuts singular values
+    below 1e-10 of the largest.  PyAMG's default cut (``n eps``) keeps the round-off eigenvalue of the
+    coarse null space, and the V-cycle then multiplies a 1e-16 null-space part of its input by about
+    1e13 (measured on two closed rooms, 24²); with the cut the V-cycle is ``P M P`` to round-off and
+    converges in the same iterations."""
     if backend != "numpy":
         raise TypeError("method 'amg' runs PyAMG on the host: give a numpy/scipy operator")
     try:
@@ -173,6 +208,8 @@ def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
     matrix = sp.csr_matrix(matrix)
     options = dict(options)
     options.setdefault("keep", True)   # keeps the aggregates (AggOp) for an update
+    if closed:
+        options.setdefault("coarse_solver", ("pinv", {"rtol": 1e-10}))
     if previous is not None:
         aggregates = [("predefined", {"AggOp": level.AggOp}) for level in previous.levels[:-1]]
         options = dict(options, aggregate=aggregates, max_levels=len(previous.levels), max_coarse=1)
@@ -223,15 +260,18 @@ class AMGSolver(CGSolver):
 
     def _setup(self) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
-        self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options)
+        self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options,
+                                                closed=self._closed is not None)
         self._precondition, self._description = self._in_range(_v_cycle(self._hierarchy)), _hierarchy_line(self._hierarchy)
 
     def _update(self, old_matrix) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
         try:
-            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, self._hierarchy, self.options)
+            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, self._hierarchy, self.options,
+                                              closed=self._closed is not None)
         except (AttributeError, ValueError, TypeError, IndexError):   # PyAMG refused the old aggregates: a full set-up
-            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options)
+            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options,
+                                              closed=self._closed is not None)
             self._stats.setups += 1
         self._hierarchy = hierarchy
         self._precondition, self._description = self._in_range(_v_cycle(hierarchy)), _hierarchy_line(hierarchy)

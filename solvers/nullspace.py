@@ -57,7 +57,7 @@ def pinned_matrix(matrix: Any, operator: Any, backend: str) -> Any:
     return (matrix + _sparse_on(shift, backend, "csr")).tocsr()
 
 
-def range_projector(operator: Any, backend: str) -> Callable[[Any], Any]:
+def range_projector(operator: Any, backend: str, *, order: Any = None) -> Callable[[Any], Any]:
     """``operator.project_range`` for flat vectors on ``backend``, as one fused reduction and no
     host round trip (the solvers call it on the Krylov hot path, once per preconditioner application).
 
@@ -68,6 +68,9 @@ def range_projector(operator: Any, backend: str) -> Callable[[Any], Any]:
     several, against about 3 for ``project_range`` (per-component sums copied to the host).  Vectors
     that are not float64, and backends other than numpy and cupy, go through ``project_range``
     (means accumulated in float64).
+
+    ``order`` (a permutation of the cells, numpy): the projector for vectors given in that order
+    (``v[k]`` the value of cell ``order[k]``), as a solver working in a permuted order needs.
 
     Examples
     --------
@@ -81,25 +84,35 @@ def range_projector(operator: Any, backend: str) -> Callable[[Any], Any]:
     """
     import numpy as np
 
-    from sciml.backend import namespace_for, to_backend
+    from sciml.backend import backend_name, namespace_for, to_backend
 
     labels = np.asarray(operator.nullspace_components).ravel()
     counts = np.bincount(labels)[1:]
-    if backend not in ("numpy", "cupy"):
-        return operator.project_range
-    xp = namespace_for(backend)
     general = operator.project_range
+    if order is not None:
+        order = np.asarray(order)
+        unorder = np.empty_like(order)
+        unorder[order] = np.arange(order.size)
+        labels = labels[order]
+
+        def general(v, _project=operator.project_range):
+            xp_v = array_namespace(v)
+            back = to_backend(unorder, backend_name(xp_v))
+            return xp_v.take(_project(xp_v.take(v, back)), to_backend(order, backend_name(xp_v)))
+    if backend not in ("numpy", "cupy"):
+        return general
+    xp = namespace_for(backend)
     if counts.size == 1 and counts[0] == labels.size:
-        inverse = 1.0 / float(labels.size)
+        inverse_count = 1.0 / float(labels.size)
 
         def project(v):
-            return v - xp.sum(v) * inverse if v.dtype == xp.float64 else general(v)
+            return v - xp.sum(v) * inverse_count if v.dtype == xp.float64 else general(v)
     elif counts.size == 1:
         indicator = to_backend((labels == 1).astype(np.float64), backend)
-        inverse = 1.0 / float(counts[0])
+        inverse_count = 1.0 / float(counts[0])
 
         def project(v):
-            return v - (xp.vecdot(indicator, v) * inverse) * indicator if v.dtype == xp.float64 else general(v)
+            return v - (xp.vecdot(indicator, v) * inverse_count) * indicator if v.dtype == xp.float64 else general(v)
     else:
         on_backend = to_backend(labels, backend)
         scale = to_backend(np.concatenate([[0.0], 1.0 / counts]), backend)   # label 0 (not closed): unchanged

@@ -1,4 +1,5 @@
-"""Preconditioners for :func:`solvers.pcg`: incomplete Cholesky IC(0) and smoothed-aggregation AMG.
+"""Preconditioners for :func:`solvers.pcg`: incomplete Cholesky IC(0) (and the modified MIC(0)) and
+smoothed-aggregation AMG.
 
 Both return objects with ``matvec`` and ``shape`` (so they go into ``pcg(A, b, M=...)`` and
 scipy's solvers alike) applying an approximation of ``A⁻¹``.
@@ -14,9 +15,11 @@ __all__ = ["IncompleteCholesky", "SmoothedAggregationAMG", "amg", "ic0"]
 
 
 class IncompleteCholesky:
-    """``M = (D + L) D⁻¹ (D + L)ᵀ ≈ A``: the IC(0) factorization of a sparse SPD matrix.
+    """``M = (D + L) D⁻¹ (D + L)ᵀ ≈ A``: the IC(0) or MIC(0) factorization of a sparse SPD matrix
+    (built by :func:`ic0`, which also gives ``levels``, the rows' depths in the factor).
 
-    ``L`` is the strictly lower triangle of ``A`` and ``D`` the pivots of IC(0).  This is IC(0)
+    ``L`` is the strictly lower triangle of ``A`` and ``D`` the pivots of IC(0) (of MIC(0) with
+    ``ic0(A, tau=...)``; the solves below are the same).  This is IC(0)
     exactly when the factor has no fill inside the sparsity pattern (5- and 7-point stencils in
     any ordering of the grid, identity rows included); :func:`ic0` verifies it.
 
@@ -35,7 +38,7 @@ class IncompleteCholesky:
     SuperLU on the factor 6-18, ``spsolve_triangular`` 30-120.  Without PyAMG (the ``amg`` extra)
     the solves fall back to SuperLU on the natural-order factor (``splu`` with its natural column
     order and no pivoting: exact, no fill).  On cupy they use
-    ``cupyx.scipy.sparse.linalg.spsolve_triangular``.
+    ``cupyx.scipy.sparse.linalg.spsolve_triangular``.  :attr:`sweeps` says which is used.
 
     Examples
     --------
@@ -101,17 +104,30 @@ class IncompleteCholesky:
             work = np.asarray(flat, dtype=np.float64)
             out = self._lu.solve(self._pivots * self._lu.solve(work), trans="T")
             return out if out.dtype == flat.dtype else out.astype(flat.dtype)
-        n = self.shape[0]
-        lower, upper = self._lower_level, self._upper_level
-        rhs = np.take(np.asarray(flat, dtype=np.float64), self._order)
-        y = np.empty(n)   # a sweep over a triangle reads no unknown it has not written
-        self._sweep(lower.indptr, lower.indices, lower.data, y, rhs, 0, n, 1)
-        rhs = self._pivots_level * y
-        self._sweep(upper.indptr, upper.indices, upper.data, y, rhs, n - 1, -1, -1)
-        out = np.take(y, self._inverse_order)
-        return out if out.dtype == flat.dtype else out.astype(flat.dtype)
+        return np.take(self.matvec_ordered(np.take(flat, self._order)), self._inverse_order)
 
     __call__ = matvec
+
+    @property
+    def order(self):
+        """The level order of the sweeps (a permutation of the rows), or None where they are not
+        level-ordered (SuperLU, cupy).  A solver can work in that order throughout (the matrix
+        permuted once, :meth:`matvec_ordered`) and spare the two permutations per application."""
+        return None if self._sweep is None else self._order
+
+    def matvec_ordered(self, r: Any) -> Any:
+        """:meth:`matvec` for a flat numpy ``r`` given in :attr:`order`, the result in that order
+        (float64 inside; ``r``'s dtype out).  Only where :attr:`order` is not None."""
+        import numpy as np
+
+        n = self.shape[0]
+        lower, upper = self._lower_level, self._upper_level
+        y = np.empty(n)   # a sweep over a triangle reads no unknown it has not written
+        self._sweep(lower.indptr, lower.indices, lower.data, y, r if r.dtype == np.float64 else r.astype(np.float64),
+                    0, n, 1)
+        rhs = self._pivots_level * y
+        self._sweep(upper.indptr, upper.indices, upper.data, y, rhs, n - 1, -1, -1)
+        return y if r.dtype == np.float64 else y.astype(r.dtype)
 
 
 def _level_ordered(lower, pivots, levels):

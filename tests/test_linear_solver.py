@@ -364,3 +364,31 @@ def test_compute_dtype_bad_input():
     for bad in ("int32", "complex128", "nonsense"):
         with pytest.raises(ValueError, match="compute_dtype must be None or a real floating dtype"):
             make_solver(Laplacian((8, 8)), "cg", compute_dtype=bad)
+
+
+@pytest.mark.parametrize("method, tau", [("pcg-ic0", 0.0), ("pcg-mic0", 0.97)])
+def test_the_level_ordered_loop_is_pcg_with_the_natural_order_preconditioner(method, tau):
+    A = ObstacleLaplacian(_disc(20))
+    S = A.to_sparse()
+    b = _rhs(S, seed=9)
+    x_ref, info_ref = pcg(S, b, M=ic0(S, tau=tau), rtol=1e-10)       # the function: natural order throughout
+    solver = make_solver(A, method, rtol=1e-10)
+    assert solver._ordered is not None
+    x, info = solver.solve(b)
+    assert abs(info.iterations - info_ref.iterations) <= 1
+    np.testing.assert_allclose(x, x_ref, atol=1e-9 * np.abs(x_ref).max())
+    _, again = solver.solve(b, x0=x)                                   # a starting guess, permuted in
+    assert again.iterations <= 1
+
+
+def test_the_level_ordered_loop_on_a_closed_domain_in_float32():
+    A = ObstacleLaplacian(_disc(20), bc="neumann", closed="allow").with_dtype("float32")
+    b = _rhs(A.to_sparse(), seed=10).astype(np.float32) + np.float32(1.0)
+    b[np.asarray(A.solid).ravel()] = 0.0
+    x, info = make_solver(A, "pcg-ic0", rtol=1e-5).solve(b)
+    assert info.converged and x.dtype == np.float32
+    fluid = ~np.asarray(A.solid).ravel()
+    Pb = np.asarray(A.project_range(b.astype(np.float64)))
+    residual = A.to_sparse().astype(np.float64) @ x.astype(np.float64) - Pb
+    assert np.linalg.norm(residual) <= 2e-5 * np.linalg.norm(Pb)
+    assert abs(float(x[fluid].astype(np.float64).mean())) <= 1e-6 * np.abs(x).max()
