@@ -154,7 +154,10 @@ class ICSolver(CGSolver):
     the factor's values.  On a closed domain the factorised copy has one cell per closed component
     pinned (its diagonal doubled): IC(0) of the singular matrix itself can break down (a zero last
     pivot, e.g. on a 1-cell-wide channel), the pinned copy is SPD; the preconditioner is then
-    projected onto the range after (its input, a residual, is in the range already).
+    projected onto the range after (its input, a residual, is in the range already).  With PyAMG
+    installed the triangular solves are level-ordered compiled sweeps (:class:`IncompleteCholesky`)
+    and the whole CG loop runs in that order (the matrix permuted once at set-up; ``b`` and ``x``
+    permuted once per solve); the iterates are those of natural-order PCG up to round-off.
 
     Examples
     --------
