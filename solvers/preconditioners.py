@@ -32,10 +32,10 @@ class IncompleteCholesky:
     waiting on each row's division (a natural-order sweep is a chain of dependent rows, latency
     bound).  The sweeps are PyAMG's compiled Gauss–Seidel kernel (``pyamg.amg_core.gauss_seidel``:
     one forward sweep from zero on the lower triangle is the forward substitution, one backward sweep
-    on its transpose the back substitution).  Measured (benchmarks/bench_ic0.py, one thread): one
-    application, permutations included, costs 2.1-2.9 CSR mat-vecs of the same matrix at 2D
-    128²/256² and 3D 32³/64³ (issue 14's target: about 4); natural-order sweeps cost 4-14,
-    SuperLU on the factor 6-18, ``spsolve_triangular`` 30-120.  Without PyAMG (the ``amg`` extra)
+    on its transpose the back substitution).  Measured (benchmarks/bench_ic0.py, one thread, CPU
+    time): one application, permutations included, costs 2.0-3.0 CSR mat-vecs of the same matrix at
+    2D 128²/256² and 3D 32³/64³ (issue 14's target: about 4); natural-order sweeps cost 2.8-6.7,
+    SuperLU on the factor 4.3-8.4, ``spsolve_triangular`` (scipy 1.17) 24-62.  Without PyAMG (the ``amg`` extra)
     the solves fall back to SuperLU on the natural-order factor (``splu`` with its natural column
     order and no pivoting: exact, no fill).  On cupy they use
     ``cupyx.scipy.sparse.linalg.spsolve_triangular``.  :attr:`sweeps` says which is used.
