@@ -2,12 +2,12 @@
 
 * ``make_solver(A, "cg")`` vs ``scipy.sparse.linalg.cg`` on the same CSR matrix (2D 128², 256²);
 * ``"amg"`` vs PyAMG's own ``ml.solve(b, tol, accel="cg")`` with the hierarchy reused (2D 256²);
-* ``"pcg-ic0"`` vs ``"cg"`` (2D 256², 3D 32³);
+* ``"pcg-ic0"`` and ``"pcg-mic0"`` vs ``"cg"`` (2D 256², 3D 32³, 64³), timed alternately;
 * the per-call overhead of ``solve`` (everything but the iterations: a solve with ``x0`` the exact
   solution, 0 iterations) as a fraction of a 128² CG solve.
 
 Per-solve wall time, median of 5 solves after one warm-up, rtol 1e-6, one thread.  Run:
-``OMP_NUM_THREADS=1 python benchmarks/bench_linear_solver.py`` (about a minute).
+``OMP_NUM_THREADS=1 python benchmarks/bench_linear_solver.py`` (about two minutes).
 """
 
 from __future__ import annotations
@@ -32,6 +32,21 @@ def per_call(f, repeat: int = 5) -> float:
         f()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved(f, g, repeat: int = 5) -> tuple[float, float, float]:
+    """Median wall times of ``f`` and ``g`` timed alternately (a loaded machine's drift hits both),
+    and the ratio of their median CPU times (``process_time``: without the waits for a core)."""
+    f(), g()
+    wall: tuple[list[float], list[float]] = ([], [])
+    cpu: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for h, w, c in ((f, wall[0], cpu[0]), (g, wall[1], cpu[1])):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            h()
+            w.append(time.perf_counter() - start)
+            c.append(time.process_time() - start_cpu)
+    return statistics.median(wall[0]), statistics.median(wall[1]), statistics.median(cpu[0]) / statistics.median(cpu[1])
 
 
 def rhs(n: int) -> np.ndarray:
@@ -68,12 +83,15 @@ def main() -> None:
         per_call(lambda: fresh.solve(b, tol=RTOL, accel="cg")), solver.solve(b)[1].iterations, len(residuals) - 1,
         "pyamg defaults (keep=False)")
 
-    for shape in ((256, 256), (32, 32, 32)):
+    for shape in ((256, 256), (32, 32, 32), (64, 64, 64)):
         A = Laplacian(shape).to_sparse()
         b = rhs(A.shape[0])
-        ic, plain = make_solver(A, "pcg-ic0", rtol=RTOL), make_solver(A, "cg", rtol=RTOL)
-        row(f"pcg-ic0 {shape}", per_call(lambda: ic.solve(b), 3), per_call(lambda: plain.solve(b), 3),
-            ic.solve(b)[1].iterations, plain.solve(b)[1].iterations, "make_solver 'cg'")
+        plain = make_solver(A, "cg", rtol=RTOL)
+        for method in ("pcg-ic0", "pcg-mic0"):
+            ic = make_solver(A, method, rtol=RTOL)
+            ours, theirs, cpu_ratio = interleaved(lambda: ic.solve(b), lambda: plain.solve(b))
+            row(f"{method} {shape}", ours, theirs, ic.solve(b)[1].iterations, plain.solve(b)[1].iterations,
+                f"make_solver 'cg' (CPU-time ratio {cpu_ratio:.2f})")
 
     A = Laplacian((128, 128)).to_sparse()
     b = rhs(A.shape[0])

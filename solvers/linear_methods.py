@@ -1,4 +1,4 @@
-"""The methods of :func:`solvers.make_solver`: CG with no, Jacobi, IC(0) or AMG preconditioning,
+"""The methods of :func:`solvers.make_solver`: CG with no, Jacobi, IC(0), MIC(0) or AMG preconditioning,
 and a reused sparse factorisation.  Each registers itself in :data:`solvers.SOLVERS`.
 """
 
@@ -10,15 +10,19 @@ from sciml.backend import array_namespace
 
 from .krylov import KrylovInfo, _as_matvec, _cg_iterate, _true_residual
 from .linear_solver import LinearSolver
+from .nullspace import in_range, range_projector
 from .solver_registry import register_solver
 from .preconditioners import ic0
 
-__all__ = ["AMGSolver", "CGSolver", "DirectSolver", "ICSolver", "JacobiSolver"]
+__all__ = ["AMGSolver", "CGSolver", "DirectSolver", "ICSolver", "JacobiSolver", "MICSolver"]
+
+#: MIC(0)'s modification in "pcg-mic0" (Bridson's value; :func:`solvers.ic0`'s ``tau``).
+MIC0_TAU = 0.97
 
 
 class CGSolver(LinearSolver):
     """Conjugate gradients (``method="cg"``), optionally with ``preconditioner=`` ("jacobi", "ic0",
-    "amg" or an operator/callable).  The matrix is applied as CSR where there is one (2-3x faster than
+    "mic0", "amg" or an operator/callable).  The matrix is applied as CSR where there is one (2-3x faster than
     the matrix-free stencil); the iteration is that of :func:`solvers.cg` without its per-call checks.
 
     Examples
@@ -32,6 +36,7 @@ class CGSolver(LinearSolver):
 
     method = "cg"
     kind: str | None = None   # the preconditioner a subclass fixes
+    _ordered = None           # the level-ordered loop of IC(0)/MIC(0) (set up by _setup)
 
     def _validate_options(self) -> None:
         if self.options:
@@ -44,8 +49,28 @@ class CGSolver(LinearSolver):
         self._matvec = _as_matvec(self.matrix if self.matrix is not None else self.A, self.n, "A",
                                   array_namespace(self._probe()), check=False)
         kind = self.kind if self.kind is not None else self.preconditioner
+        self._ic0 = None
         self._precondition, self._description = self._build_preconditioner(kind)
         self._precondition = self._in_range(self._precondition)
+        self._ordered = self._level_ordered_loop()
+
+    def _level_ordered_loop(self):
+        """For IC(0)/MIC(0) with level-ordered sweeps: the CG loop run in the sweeps' order (the matrix
+        permuted once, ``(order, inverse, matvec, preconditioner)``), which spares the two permutations
+        per application (at 256²: PCG-IC(0) 0.80x plain CG's time instead of 0.99x); None otherwise."""
+        order = None if self._ic0 is None else self._ic0.order
+        if order is None or self.backend != "numpy":
+            return None
+        import numpy as np
+
+        permuted = self.matrix[order][:, order].tocsr()
+        permuted.sort_indices()
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        precondition = self._ic0.matvec_ordered
+        if self._closed is not None:
+            precondition = in_range(range_projector(self._closed, self.backend, order=order), precondition)
+        return order, inverse, (lambda v: permuted @ v), precondition
 
     def _probe(self):
         from sciml.backend import namespace_for
@@ -69,20 +94,35 @@ class CGSolver(LinearSolver):
                     raise ValueError("the Jacobi preconditioner needs a positive diagonal of A")
                 inverse = 1.0 / xp.reshape(diag, (self.n,))
                 return (lambda v: inverse * v), "Jacobi (inverse diagonal)"
-            if kind in ("ic0", "amg"):
+            if kind in ("ic0", "mic0", "amg"):
                 if self.matrix is None:
                     raise TypeError(f"preconditioner {kind!r} needs an assembled matrix")
-                if kind == "ic0":
-                    factor = ic0(self._pinned_matrix())
+                if kind in ("ic0", "mic0"):
+                    tau = MIC0_TAU if kind == "mic0" else 0.0
+                    factor = ic0(self._pinned_matrix(), tau=tau)
                     self._ic0 = factor
-                    return factor.matvec, f"IC(0), factor nnz {factor.factor.nnz}"
-                self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, {})
+                    name = "IC(0)" if kind == "ic0" else f"MIC(0) (tau {tau}, sigma 0.25)"
+                    return factor.matvec, f"{name}, factor nnz {factor.factor.nnz}, {factor.sweeps}"
+                self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, {},
+                                                        closed=self._closed is not None)
                 return _v_cycle(self._hierarchy), _hierarchy_line(self._hierarchy)
-            raise ValueError(f"preconditioner must be None, 'jacobi', 'ic0', 'amg' or an operator, got {kind!r}")
+            raise ValueError(f"preconditioner must be None, 'jacobi', 'ic0', 'mic0', 'amg' or an operator, got {kind!r}")
         return _as_matvec(kind, self.n, "preconditioner", xp, check=False), f"user {type(kind).__name__}"
+
+    def _amg_matrix(self):
+        """The matrix the hierarchy is built on: in ``compute_dtype`` when one is given."""
+        if self.compute_dtype is None or self.matrix.dtype == self.compute_dtype:
+            return self.matrix
+        return self.matrix.astype(self.compute_dtype)
 
     def _solve_impl(self, b, x0, tolerance):
         xp = array_namespace(b)
+        if self._ordered is not None:
+            order, inverse, matvec, precondition = self._ordered
+            x = xp.zeros_like(b) if x0 is None else xp.take(x0, order)
+            x, info = _cg_iterate(xp, matvec, precondition, xp.take(b, order), x, x_given=x0 is not None,
+                                  maxiter=self._maxiter(), tolerance=tolerance, method=self.method)
+            return xp.take(x, inverse), info
         x = xp.zeros_like(b) if x0 is None else x0
         return _cg_iterate(xp, self._matvec, self._precondition, b, x, x_given=x0 is not None,
                            maxiter=self._maxiter(), tolerance=tolerance, method=self.method)
@@ -114,7 +154,10 @@ class ICSolver(CGSolver):
     the factor's values.  On a closed domain the factorised copy has one cell per closed component
     pinned (its diagonal doubled): IC(0) of the singular matrix itself can break down (a zero last
     pivot, e.g. on a 1-cell-wide channel), the pinned copy is SPD; the preconditioner is then
-    projected onto the range before and after.
+    projected onto the range after (its input, a residual, is in the range already).  With PyAMG
+    installed the triangular solves are level-ordered compiled sweeps (:class:`IncompleteCholesky`)
+    and the whole CG loop runs in that order (the matrix permuted once at set-up; ``b`` and ``x``
+    permuted once per solve); the iterates are those of natural-order PCG up to round-off.
 
     Examples
     --------
@@ -129,8 +172,34 @@ class ICSolver(CGSolver):
     needs_matrix = True
 
 
-def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
-    """A PyAMG smoothed-aggregation hierarchy; with ``previous``, its aggregates are reused."""
+class MICSolver(ICSolver):
+    """CG preconditioned by the modified incomplete Cholesky MIC(0) (``method="pcg-mic0"``,
+    :func:`solvers.ic0` with ``tau=0.97``, ``sigma=0.25``): the fluid-simulation standard, fewer
+    iterations than IC(0) on Poisson matrices (O(n^(1/2)) instead of O(n) for ``n`` cells per axis)
+    at the same cost per application.  Set-up, update and closed domains as "pcg-ic0".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import Laplacian, make_solver
+    >>> A, b = Laplacian((64, 64)), np.ones(4096)
+    >>> ic, mic = (make_solver(A, m).solve(b)[1].iterations for m in ("pcg-ic0", "pcg-mic0"))
+    >>> mic < ic
+    True
+    """
+
+    method = "pcg-mic0"
+    kind = "mic0"
+
+
+def _smoothed_aggregation(matrix, backend: str, previous, options: dict, *, closed: bool = False):
+    """A PyAMG smoothed-aggregation hierarchy; with ``previous``, its aggregates are reused.
+
+    ``closed`` (a singular matrix): the coarsest solve is a pseudo-inverse that cuts singular values
+    below 1e-10 of the largest.  PyAMG's default cut (``n eps``) keeps the round-off eigenvalue of the
+    coarse null space, and the V-cycle then multiplies a 1e-16 null-space part of its input by about
+    1e13 (measured on two closed rooms, 24²); with the cut the V-cycle is ``P M P`` to round-off and
+    converges in the same iterations."""
     if backend != "numpy":
         raise TypeError("method 'amg' runs PyAMG on the host: give a numpy/scipy operator")
     try:
@@ -142,6 +211,8 @@ def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
     matrix = sp.csr_matrix(matrix)
     options = dict(options)
     options.setdefault("keep", True)   # keeps the aggregates (AggOp) for an update
+    if closed:
+        options.setdefault("coarse_solver", ("pinv", {"rtol": 1e-10}))
     if previous is not None:
         aggregates = [("predefined", {"AggOp": level.AggOp}) for level in previous.levels[:-1]]
         options = dict(options, aggregate=aggregates, max_levels=len(previous.levels), max_coarse=1)
@@ -149,8 +220,15 @@ def _smoothed_aggregation(matrix, backend: str, previous, options: dict):
 
 
 def _v_cycle(hierarchy):
+    """One V-cycle on vectors of any float dtype (PyAMG's needs its hierarchy's; cast in and out)."""
     apply = hierarchy.aspreconditioner(cycle="V")
-    return lambda r: apply.matvec(r)
+    dtype = hierarchy.levels[0].A.dtype
+
+    def cycle(r):
+        out = apply.matvec(r if r.dtype == dtype else r.astype(dtype))
+        return out if out.dtype == r.dtype else out.astype(r.dtype)
+
+    return cycle
 
 
 def _hierarchy_line(hierarchy) -> str:
@@ -163,7 +241,7 @@ class AMGSolver(CGSolver):
     """CG preconditioned by one V-cycle of a PyAMG smoothed-aggregation hierarchy (``method="amg"``),
     built once; options go to ``pyamg.smoothed_aggregation_solver``.  On a closed domain the
     hierarchy is built on the singular matrix itself (PyAMG's coarse solve is a pseudo-inverse) and
-    the V-cycle is projected onto the range before and after.  An update with the same
+    the V-cycle's output is projected onto the range.  An update with the same
     pattern keeps the aggregates and recomputes the smoothed prolongators and Galerkin products.
     PyAMG is optional: ``pip install 'sciml[amg]'``.
 
@@ -185,15 +263,18 @@ class AMGSolver(CGSolver):
 
     def _setup(self) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
-        self._hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, self.options)
+        self._hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options,
+                                                closed=self._closed is not None)
         self._precondition, self._description = self._in_range(_v_cycle(self._hierarchy)), _hierarchy_line(self._hierarchy)
 
     def _update(self, old_matrix) -> None:
         self._matvec = _as_matvec(self.matrix, self.n, "A", array_namespace(self._probe()), check=False)
         try:
-            hierarchy = _smoothed_aggregation(self.matrix, self.backend, self._hierarchy, self.options)
+            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, self._hierarchy, self.options,
+                                              closed=self._closed is not None)
         except (AttributeError, ValueError, TypeError, IndexError):   # PyAMG refused the old aggregates: a full set-up
-            hierarchy = _smoothed_aggregation(self.matrix, self.backend, None, self.options)
+            hierarchy = _smoothed_aggregation(self._amg_matrix(), self.backend, None, self.options,
+                                              closed=self._closed is not None)
             self._stats.setups += 1
         self._hierarchy = hierarchy
         self._precondition, self._description = self._in_range(_v_cycle(hierarchy)), _hierarchy_line(hierarchy)
@@ -265,5 +346,6 @@ class DirectSolver(LinearSolver):
 register_solver("cg", CGSolver)
 register_solver("pcg-jacobi", JacobiSolver)
 register_solver("pcg-ic0", ICSolver)
+register_solver("pcg-mic0", MICSolver)
 register_solver("amg", AMGSolver)
 register_solver("direct", DirectSolver)

@@ -13,8 +13,9 @@ are handled here once for every method: :meth:`LinearSolver.solve` projects ``b`
 (or, with ``nullspace="raise"``, refuses an incompatible ``b``) before ``_solve_impl`` and removes
 the mean of ``x`` on each closed component after it.  A method that factorises uses
 ``_pinned_matrix()`` (one cell per closed component pinned) and a Krylov method wraps its
-preconditioner with ``_in_range`` (projected before and after).  The methods of
-:mod:`solvers.linear_methods` register themselves here; DCDM plugs itself in from
+preconditioner with ``_in_range`` (its output projected by one fused reduction,
+:func:`solvers.nullspace.range_projector`).  The methods of :mod:`solvers.linear_methods` register
+themselves here; DCDM plugs itself in from
 :mod:`solvers.deep_conjugate` (above this layer), so the registry lives low and knows no method.
 """
 
@@ -29,7 +30,7 @@ from sciml.backend import array_namespace, backend_name
 
 from .krylov import KrylovInfo, _dot
 from .matrix_forms import matrix_of, same_pattern
-from .nullspace import check_compatible, in_range, pinned_matrix
+from .nullspace import check_compatible, in_range, pinned_matrix, range_projector
 from .solver_outcomes import CHECKS, ON_FAILURE, ConvergenceError, ConvergenceWarning, SolverStats
 from .solver_registry import _REGISTRY
 
@@ -62,6 +63,8 @@ class LinearSolver:
         Where ``b`` must live: "numpy" or "cupy".
     rtol, atol, maxiter, check, on_failure, fallback, options
         As given to :func:`make_solver`.
+    compute_dtype : numpy.dtype or None
+        The dtype the method computes in (None: that of ``b`` promoted with the operator's).
     nullspace : {"project", "raise", "ignore"}
         The null-space policy (``None`` given means "project"); it acts only when ``A`` has a null
         space (``A.nullspace_size > 0``: a closed domain, all faces Neumann/periodic or a fluid
@@ -84,7 +87,10 @@ class LinearSolver:
 
     def __init__(self, A: Any, *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
                  preconditioner: Any = None, check: str = "once", on_failure: str = "raise",
-                 fallback: str | None = None, nullspace: str | None = None, **options: Any):
+                 fallback: str | None = None, nullspace: str | None = None, compute_dtype: Any = None,
+                 **options: Any):
+        import numpy as np
+
         if not (isinstance(rtol, (int, float)) and isinstance(atol, (int, float)) and rtol >= 0 and atol >= 0
                 and math.isfinite(rtol) and math.isfinite(atol)):
             raise ValueError(f"rtol and atol must be finite and >= 0, got rtol={rtol!r}, atol={atol!r}")
@@ -103,6 +109,14 @@ class LinearSolver:
         if nullspace not in NULLSPACE:
             raise ValueError(f"nullspace must be one of {NULLSPACE}, got {nullspace!r}")
         self.nullspace = "project" if nullspace is None else nullspace
+        if compute_dtype is not None:
+            try:
+                compute_dtype = np.dtype(compute_dtype)
+            except TypeError as exc:
+                raise ValueError(f"compute_dtype must be None or a real floating dtype, got {compute_dtype!r}") from exc
+            if compute_dtype.kind != "f":
+                raise ValueError(f"compute_dtype must be None or a real floating dtype, got {compute_dtype}")
+        self.compute_dtype = compute_dtype
         self.rtol, self.atol = float(rtol), float(atol)
         self.maxiter = None if maxiter is None else int(maxiter)
         self.preconditioner = preconditioner
@@ -145,6 +159,7 @@ class LinearSolver:
         self.A, self.matrix, self.backend, self.n, self.dtype = A, matrix, backend, int(shape[0]), dtype
         closed = int(getattr(A, "nullspace_size", 0) or 0) > 0 and self.nullspace != "ignore"
         self._closed, self._pinned = (A if closed else None), None
+        self._project = range_projector(A, backend) if closed else None
         self.grid_shape = tuple(A.grid_shape) if hasattr(A, "grid_shape") else None
 
     def _check_matrix(self, matrix) -> None:
@@ -198,7 +213,8 @@ class LinearSolver:
         ----------
         b : array
             Shape ``(N,)`` or the operator's ``grid_shape``, on the solver's backend, real
-            floating, finite.  Computed in the promoted dtype of ``b`` and ``A``.
+            floating, finite.  Computed in ``compute_dtype`` if given, else in the promoted dtype
+            of ``b`` and ``A``; ``x`` comes back in the dtype of ``b``.
         x0 : array, optional
             Starting guess, shaped like ``b``.
 
@@ -239,7 +255,7 @@ class LinearSolver:
         if self._closed is not None:
             if self.nullspace == "raise":
                 self._check_compatible(b_work, b.dtype)
-            b_work = self._closed.project_range(b_work)
+            b_work = self._project(b_work)
         x, info = self._solve_flat(xp, b_work, x0_flat)
         if not info.converged and self.fallback is not None:
             first = info
@@ -249,7 +265,7 @@ class LinearSolver:
             self._stats.fallbacks += 1
             self._stats.iterations += first.iterations
         if self._closed is not None:
-            x = self._closed.project_range(x)
+            x = self._project(x)
         stats = self._stats
         stats.solves += 1
         stats.last_iterations = info.iterations + (info.failed_attempt.iterations if info.failed_attempt else 0)
@@ -279,12 +295,14 @@ class LinearSolver:
         return self._pinned
 
     def _in_range(self, apply):
-        """``apply`` projected onto the range before and after (unchanged without a null space)."""
-        return in_range(self._closed, apply)
+        """``apply`` with its output projected onto the range (unchanged without a null space)."""
+        return in_range(self._project, apply)
 
     def _work_dtype(self, dtype):
         import numpy as np
 
+        if self.compute_dtype is not None:
+            return self.compute_dtype
         return np.promote_types(np.dtype(str(dtype).rsplit(".", 1)[-1]), self.dtype)
 
     def _solve_flat(self, xp, b, x0):
@@ -304,7 +322,8 @@ class LinearSolver:
     def _fallback(self) -> LinearSolver:
         if self._fallback_solver is None:
             self._fallback_solver = _REGISTRY[self.fallback](self.A, rtol=self.rtol, atol=self.atol, check="never",
-                                                             on_failure="ignore", nullspace=self.nullspace)
+                                                             on_failure="ignore", nullspace=self.nullspace,
+                                                             compute_dtype=self.compute_dtype)
         return self._fallback_solver
 
     def update(self, A_new: Any, *, allow_new_pattern: bool = False) -> LinearSolver:
@@ -364,10 +383,13 @@ class LinearSolver:
         """A scipy ``LinearOperator`` approximating ``A⁻¹`` (host arrays).
 
         It applies the method's preconditioner once where the method has one ("pcg-jacobi": the
-        inverse diagonal, "pcg-ic0": IC(0), "amg": one V-cycle, "cg" with a preconditioner: that
+        inverse diagonal, "pcg-ic0"/"pcg-mic0": (M)IC(0), "amg": one V-cycle, "cg" with a preconditioner: that
         one): a fixed linear operator.  Otherwise ("direct": one exact solve with the
         factorisation; "cg", "dcdm": one solve at the loose tolerance ``rtol = loose_rtol = 1e-2``,
-        which is not a fixed linear operator: use it in a flexible Krylov method).
+        which is not a fixed linear operator: use it in a flexible Krylov method).  On a closed domain
+        (``A`` with a null space, ``nullspace`` not "ignore") every method's operator is ``P M P``
+        with ``P`` the projection onto the range: its input and output have mean zero on each
+        closed component, so an outer CG on a compatible ``b`` keeps its iterates in the range.
 
         Examples
         --------
@@ -385,14 +407,20 @@ class LinearSolver:
 
         if self.backend != "numpy":
             raise TypeError(f"aspreconditioner gives a scipy LinearOperator: the solver works on {self.backend}")
+        project = self._project
+
         def apply(r):
             r = np.asarray(r, dtype=self.dtype).reshape(self.n)
-            out = self._preconditioner_apply(r)
+            if project is not None:   # P M P: symmetric, and blind to an outer residual's null-space part
+                r = project(r)
+            out = self._preconditioner_apply(r)   # projects its output on a closed domain
             if out is None:
                 norm = math.sqrt(float(r @ r))
                 if norm == 0.0:
                     return np.zeros_like(r)
                 out, _ = self._solve_impl(r, None, self.loose_rtol * norm)
+                if project is not None:
+                    out = project(out)
             return out
 
         return LinearOperator((self.n, self.n), matvec=apply, dtype=self.dtype)

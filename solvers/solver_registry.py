@@ -57,7 +57,8 @@ def register_solver(name: str, cls: type["LinearSolver"], *, replace: bool = Fal
 
 def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
                 preconditioner: Any = None, check: str = "once", on_failure: str = "raise",
-                fallback: str | None = None, nullspace: str | None = None, **method_options: Any) -> "LinearSolver":
+                fallback: str | None = None, nullspace: str | None = None, compute_dtype: Any = None,
+                **method_options: Any) -> "LinearSolver":
     """A solver object for ``A x = b``, set up once and used for many right-hand sides.
 
     Parameters
@@ -66,14 +67,16 @@ def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float =
         A grid operator (:class:`solvers.Laplacian`, ...) is solved with its cached CSR matrix.
         A matrix-free operator (``matvec``) serves "cg", "pcg-jacobi" (with ``diagonal()``) and "dcdm".
     method : str
-        A key of :data:`SOLVERS`: "cg", "pcg-jacobi", "pcg-ic0", "amg" (PyAMG smoothed aggregation
-        as the CG preconditioner; ``pip install 'sciml[amg]'``), "direct" (a sparse factorisation
-        reused across solves), "dcdm" (``model=`` a network, e.g. :func:`solvers.load_pretrained`).
+        A key of :data:`SOLVERS`: "cg", "pcg-jacobi", "pcg-ic0", "pcg-mic0" (modified incomplete
+        Cholesky, Bridson's tau 0.97: fewer iterations than IC(0) on Poisson), "amg" (PyAMG smoothed
+        aggregation as the CG preconditioner; ``pip install 'sciml[amg]'``), "direct" (a sparse
+        factorisation reused across solves), "dcdm" (``model=`` a network, e.g.
+        :func:`solvers.load_pretrained`).
     rtol, atol : float
         Converged when ``||b - A x|| <= max(rtol ||b||, atol)``.
     maxiter : int, optional
         Iteration limit (method default: ``10 N`` for CG).
-    preconditioner : None, "jacobi", "ic0", "amg", or an operator/callable, optional
+    preconditioner : None, "jacobi", "ic0", "mic0", "amg", or an operator/callable, optional
         For ``method="cg"`` only (the ``pcg-*`` methods name theirs).
     check : {"once", "never"}
         "once": finiteness (and symmetry, for the methods that need SPD) of ``A`` at set-up and on
@@ -92,6 +95,13 @@ def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float =
         closed component; "raise" does the same but first raises ValueError when ``b`` has a mean on
         a closed component beyond round-off; "ignore" solves as given.  No effect on an operator
         without a null space.
+    compute_dtype : dtype, optional
+        The dtype the method computes in (Krylov vectors, dot products), whatever the dtypes of ``A``
+        and ``b``: e.g. ``"float64"`` for float32 data, whose ``x`` stays float32 but converges to a
+        tolerance float32 arithmetic cannot reach.  Default: ``b``'s dtype promoted with ``A``'s.
+        Without it a float32 run that cannot reach ``rtol`` stops with ``info.reason ==
+        "stagnation"`` (never a false "converged").  ``info`` measures the iterate in
+        ``compute_dtype``; the ``x`` returned is that iterate rounded to ``b``'s dtype.
     **method_options
         Options of the method (e.g. ``model=`` for "dcdm", PyAMG options for "amg").
 
@@ -121,8 +131,13 @@ def make_solver(A: Any, method: str = "cg", *, rtol: float = 1e-6, atol: float =
     >>> x, info = closed.solve(np.ones((32, 32)) + np.arange(32.0))          # b projected onto the range
     >>> info.reason, abs(float(x.mean())) < 1e-12
     ('converged', True)
+    >>> single = make_solver(A.with_dtype("float32"), "cg", rtol=1e-10, compute_dtype="float64")
+    >>> x, info = single.solve(np.ones((32, 32), dtype=np.float32))     # float32 data, float64 Krylov
+    >>> x.dtype, info.reason
+    (dtype('float32'), 'converged')
     """
     if method not in _REGISTRY:
         raise ValueError(f"method must be one of {sorted(_REGISTRY)}, got {method!r}")
     return _REGISTRY[method](A, rtol=rtol, atol=atol, maxiter=maxiter, preconditioner=preconditioner, check=check,
-                             on_failure=on_failure, fallback=fallback, nullspace=nullspace, **method_options)
+                             on_failure=on_failure, fallback=fallback, nullspace=nullspace,
+                             compute_dtype=compute_dtype, **method_options)

@@ -284,3 +284,111 @@ def test_krylov_info_reason_codes():
         KrylovInfo(0, 0, reason="fine")
     _, info = pcg(Laplacian((8, 8)), np.ones((8, 8)), M=ic0(Laplacian((8, 8)).to_sparse()), rtol=1e-10)
     assert info.reason == "converged"
+
+
+def _triangular_reference(M, r):
+    """``M⁻¹ r`` of an IC factor by scipy's (slow, independent) triangular solves in natural order."""
+    y = spla.spsolve_triangular(M.factor, r, lower=True)
+    return spla.spsolve_triangular(M.factor.T.tocsr(), M.pivots * y, lower=False)
+
+
+@pytest.mark.parametrize("A", [Laplacian((12, 9)), Laplacian((5, 6, 7), bc="neumann"), ObstacleLaplacian(_disc(14))],
+                         ids=["2d", "3d-pinned", "obstacle"])
+@pytest.mark.parametrize("tau", [0.0, 0.97])
+def test_level_ordered_ic0_sweeps_equal_natural_order_triangular_solves(A, tau):
+    S = A.to_sparse()
+    if A.singular:
+        S = S + sp.csr_matrix(([S[0, 0]], ([0], [0])), shape=S.shape)   # one cell pinned: SPD
+    M = ic0(S, tau=tau)
+    assert M.sweeps.startswith("level-ordered")
+    r = np.random.default_rng(3).standard_normal(S.shape[0])
+    reference = _triangular_reference(M, r)
+    np.testing.assert_allclose(M.matvec(r), reference, rtol=1e-12, atol=1e-12 * np.abs(reference).max())
+    assert M.matvec(r.astype(np.float32)).dtype == np.float32
+
+
+def test_ic0_without_pyamg_falls_back_to_superlu(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyamg(name, *args, **kwargs):
+        if name.startswith("pyamg"):
+            raise ImportError("no pyamg here")
+        return real_import(name, *args, **kwargs)
+
+    S = Laplacian((10, 10)).to_sparse()
+    r = np.random.default_rng(4).standard_normal(100)
+    monkeypatch.setattr(builtins, "__import__", no_pyamg)
+    M = ic0(S)
+    assert M.sweeps.startswith("SuperLU")
+    np.testing.assert_allclose(M.matvec(r), _triangular_reference(M, r), rtol=1e-12, atol=1e-12)
+
+
+def test_mic0_keeps_the_row_sums_and_cuts_iterations():
+    S = Laplacian((32, 32)).to_sparse()
+    M = ic0(S, tau=1.0, sigma=0.0)   # full modification: (D + L) D⁻¹ (D + L)ᵀ 1 = A 1
+    ones = np.ones(S.shape[0])
+    np.testing.assert_allclose(M.factor @ (M.factor.T @ ones / M.pivots), S @ ones, atol=1e-12)
+    # IC(0) does not: its dropped fill is missing from the row sums
+    ic = ic0(S)
+    assert np.abs(ic.factor @ (ic.factor.T @ ones / ic.pivots) - S @ ones).max() > 1e-3
+    b = np.random.default_rng(5).standard_normal(S.shape[0])
+    its = {m: make_solver(Laplacian((64, 64)), m, rtol=1e-8).solve(np.resize(b, 4096))[1].iterations
+           for m in ("cg", "pcg-ic0", "pcg-mic0")}
+    assert its["pcg-mic0"] < 0.7 * its["pcg-ic0"] < 0.7 * 0.5 * its["cg"]
+    assert "MIC(0)" in repr(make_solver(Laplacian((8, 8)), "pcg-mic0"))
+    with pytest.raises(ValueError, match="tau"):
+        ic0(S, tau=1.5)
+    with pytest.raises(ValueError, match="sigma"):
+        ic0(S, tau=0.5, sigma=1.0)
+
+
+@pytest.mark.parametrize("method", ["cg", "pcg-jacobi", "pcg-mic0", "amg", "direct"])
+def test_compute_dtype_float64_takes_float32_data_below_float32_precision(method):
+    A = Laplacian((32, 32))
+    b = np.random.default_rng(6).standard_normal(1024).astype(np.float32)
+    exact = spla.spsolve(A.to_sparse().tocsc(), b.astype(np.float64))
+    single = make_solver(A.with_dtype("float32"), method, rtol=1e-10, compute_dtype="float64")
+    assert single.compute_dtype == np.float64
+    x, info = single.solve(b)
+    assert info.converged and x.dtype == np.float32
+    # the float64 iterate met 1e-10; x is that iterate rounded to float32
+    np.testing.assert_allclose(x, exact, rtol=0, atol=4 * np.finfo(np.float32).eps * np.abs(exact).max())
+    if method == "cg":   # without it, float32 arithmetic cannot reach 1e-10 and says so
+        _, info = make_solver(A.with_dtype("float32"), "cg", rtol=1e-10, on_failure="ignore").solve(b)
+        assert info.reason == "stagnation"
+
+
+def test_compute_dtype_bad_input():
+    for bad in ("int32", "complex128", "nonsense"):
+        with pytest.raises(ValueError, match="compute_dtype must be None or a real floating dtype"):
+            make_solver(Laplacian((8, 8)), "cg", compute_dtype=bad)
+
+
+@pytest.mark.parametrize("method, tau", [("pcg-ic0", 0.0), ("pcg-mic0", 0.97)])
+def test_the_level_ordered_loop_is_pcg_with_the_natural_order_preconditioner(method, tau):
+    A = ObstacleLaplacian(_disc(20))
+    S = A.to_sparse()
+    b = _rhs(S, seed=9)
+    x_ref, info_ref = pcg(S, b, M=ic0(S, tau=tau), rtol=1e-10)       # the function: natural order throughout
+    solver = make_solver(A, method, rtol=1e-10)
+    assert solver._ordered is not None
+    x, info = solver.solve(b)
+    assert abs(info.iterations - info_ref.iterations) <= 1
+    np.testing.assert_allclose(x, x_ref, atol=1e-9 * np.abs(x_ref).max())
+    _, again = solver.solve(b, x0=x)                                   # a starting guess, permuted in
+    assert again.iterations <= 1
+
+
+def test_the_level_ordered_loop_on_a_closed_domain_in_float32():
+    A = ObstacleLaplacian(_disc(20), bc="neumann", closed="allow").with_dtype("float32")
+    b = _rhs(A.to_sparse(), seed=10).astype(np.float32) + np.float32(1.0)
+    b[np.asarray(A.solid).ravel()] = 0.0
+    x, info = make_solver(A, "pcg-ic0", rtol=1e-5).solve(b)
+    assert info.converged and x.dtype == np.float32
+    fluid = ~np.asarray(A.solid).ravel()
+    Pb = np.asarray(A.project_range(b.astype(np.float64)))
+    residual = A.to_sparse().astype(np.float64) @ x.astype(np.float64) - Pb
+    assert np.linalg.norm(residual) <= 2e-5 * np.linalg.norm(Pb)
+    assert abs(float(x[fluid].astype(np.float64).mean())) <= 1e-6 * np.abs(x).max()

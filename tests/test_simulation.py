@@ -63,8 +63,8 @@ def test_move_obstacle_updates_the_solver(scenario):
 def test_bad_input():
     with pytest.raises(ValueError, match="solid"):
         SmokeSimulation(np.zeros((N, N)), scenario="closed")            # not boolean
-    with pytest.raises(ValueError, match="solid"):
-        SmokeSimulation(np.zeros((N, N, N), dtype=bool))                # not 2D
+    with pytest.raises(ValueError, match="solid must be a 2D or 3D"):
+        SmokeSimulation(np.zeros((N,), dtype=bool))                     # neither 2D nor 3D
     with pytest.raises(ValueError, match="scenario"):
         SmokeSimulation(_disc(N), scenario="open")
     with pytest.raises(ValueError, match="dt"):
@@ -73,3 +73,23 @@ def test_bad_input():
     with pytest.raises(ValueError, match="new_solid"):
         sim.move_obstacle(_disc(N + 2))
     assert sim.solver.stats.updates == 0
+
+
+@pytest.mark.parametrize("scenario", ["closed", "tunnel"])
+def test_3d_projection_each_step(scenario):
+    n = 10
+    x = (np.arange(n) + 0.5) / n
+    ball = (x[:, None, None] - 0.45) ** 2 + (x[None, :, None] - 0.5) ** 2 + (x[None, None, :] - 0.5) ** 2 < 0.2**2
+    sim = SmokeSimulation(ball, scenario=scenario, method="pcg-mic0", rtol=1e-6)
+    assert [c.shape for c in sim.u] == [(n + 1, n, n), (n, n + 1, n), (n, n, n + 1)]
+    records = sim.run(3)
+    assert all(r.divergence <= 1e-6 and r.iterations >= 1 for r in records)
+    assert sim.solver.stats.setups == 1 and sim.solver.stats.solves == 3
+    assert sim.density.max() > 0.5 and np.abs(sim.density[ball]).max() == 0.0
+    if scenario == "closed":
+        assert all(abs(r.pressure_mean) <= 1e-12 for r in records)
+        assert sim.u[2][:, :, 1:-1].max() > 0.1                              # the smoke rises along z
+        assert np.abs(sim.u[2][:, :, [0, -1]]).max() == 0.0                  # walls carry no normal velocity
+    else:
+        np.testing.assert_allclose(sim.u[0][0][~ball[0]], 1.0)               # the inflow is kept
+        assert np.abs(sim.u[1][:, [0, -1], :]).max() == 0.0 and np.abs(sim.u[2][:, :, [0, -1]]).max() == 0.0
