@@ -137,7 +137,7 @@ def gradient(A: GridOperator, p: Any) -> tuple[Any, ...]:
     Raises
     ------
     ValueError
-        ``p`` of another shape (the message names both accepted shapes).
+        ``p`` of another shape (the message names both accepted shapes), or NaN or infinity in ``p``.
 
     Examples
     --------
@@ -157,6 +157,8 @@ def gradient(A: GridOperator, p: Any) -> tuple[Any, ...]:
     dtype = _dtype_of(A, xp, p.dtype, "p")
     if p.dtype != dtype:
         p = xp.astype(p, dtype)
+    if not bool(xp.all(xp.isfinite(p))):
+        raise ValueError("p contains NaN or infinite values")
     weights, _ = _weights(A, xp, dtype)
     d, out = A.ndim, []
     for axis, (n, h, wrap, w) in enumerate(zip(A.grid_shape, A.spacing, A.boundary.is_periodic, weights)):
@@ -192,7 +194,7 @@ def divergence(A: GridOperator, u: Sequence[Any]) -> Any:
     ------
     ValueError
         ``u`` with the wrong number of components, or a component of the wrong shape (the message
-        names the component and the expected shape).
+        names the component and the expected shape), or NaN or infinity in a component.
 
     Examples
     --------
@@ -215,6 +217,9 @@ def divergence(A: GridOperator, u: Sequence[Any]) -> Any:
         if tuple(getattr(component, "shape", ())) != shape:
             raise ValueError(f"u[{axis}] has shape {tuple(getattr(component, 'shape', ()))}; expected {shape}")
     xp = array_namespace(*u)
+    for axis, component in enumerate(u):
+        if not bool(xp.all(xp.isfinite(component))):
+            raise ValueError(f"u[{axis}] contains NaN or infinite values")
     dtype = u[0].dtype
     for component in u[1:]:
         dtype = xp.result_type(dtype, component.dtype)
