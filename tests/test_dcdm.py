@@ -151,7 +151,7 @@ def test_coarse_levels_carry_the_2d_model_to_larger_grids():
     assert coarse_levels_for((64, 48)) == 2 and coarse_levels_for((10, 10)) == 0
     assert coarse_levels_for((64, 60), 2) == 2 and coarse_levels_for((63, 65)) == 3  # odd sizes: padded
     with pytest.raises(ValueError, match="coarsest grid"):
-        coarse_levels_for((64, 6), 2)
+        coarse_levels_for((64, 6), 3)
     counts = {}
     for n in (64, 128):
         geometry = box_with_ball((n, n))
