@@ -5,7 +5,9 @@ shipped models, in one subpackage.
   (:mod:`.coarse`: :func:`network_directions`, :func:`coarse_levels_for`);
 * :class:`DCDMNet` — the fully convolutional network (:mod:`.network`, torch);
 * :mod:`.training` — Ritz training vectors, the residual loss, :func:`~.training.train_dcdm`;
-* :func:`load_pretrained` — the shipped 2D/3D models (:mod:`.pretrained`);
+* :func:`load_pretrained` — the shipped 2D/3D models (:mod:`.pretrained`), each with its
+  :class:`ModelMetadata` (:mod:`.metadata`: training envelope, recipe hash, suite figures;
+  :class:`EnvelopeWarning` when a solve leaves the envelope);
 * :class:`DCDMSolver` — ``make_solver(A, "dcdm", model=...)`` (:mod:`.linear_method`, registered on import).
 
 This subpackage sits above :mod:`solvers`' numerics (it uses their operators and Krylov helpers,
@@ -16,6 +18,8 @@ when a model is built or loaded.
 from .coarse import coarse_levels_for, network_directions
 from .iteration import DCDMInfo, dcdm
 from .linear_method import DCDMSolver  # registers make_solver(..., method="dcdm")
+from .metadata import EnvelopeWarning, ModelMetadata, model_metadata
 from .pretrained import PRETRAINED, load_pretrained
 
-__all__ = ["DCDMInfo", "DCDMSolver", "PRETRAINED", "coarse_levels_for", "dcdm", "load_pretrained", "network_directions"]
+__all__ = ["DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "PRETRAINED", "coarse_levels_for", "dcdm",
+           "load_pretrained", "model_metadata", "network_directions"]

@@ -121,6 +121,13 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
         1 on fluid and 0 on solid cells (``A.fluid`` when ``A`` has it), of shape ``grid_shape`` or
         ``(N,)``; directions are masked.
 
+    Warns
+    -----
+    EnvelopeWarning
+        ``model`` carries a :class:`~solvers.deep_conjugate.ModelMetadata` (the shipped models do)
+        and the solve is outside its training envelope (a grid 4x the trained one, unseen boundary
+        kinds, obstacles or a closed domain the model was not trained on).
+
     Returns
     -------
     x : array
@@ -164,6 +171,9 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     model_dim = getattr(model, "dim", None)
     if model_dim is not None and model_dim != len(grid_shape):
         raise ValueError(f"the model is {model_dim}D but grid_shape {grid_shape} is {len(grid_shape)}D")
+    metadata = getattr(model, "metadata", None)
+    if metadata is not None and hasattr(metadata, "check_envelope"):
+        metadata.check_envelope(A, grid_shape=grid_shape, stacklevel=2)
     if int(n_orthogonal) < 0:
         raise ValueError(f"n_orthogonal must be >= 0, got {n_orthogonal}")
     if safeguard is True:
