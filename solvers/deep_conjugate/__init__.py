@@ -8,7 +8,9 @@ shipped models, in one subpackage.
 * :func:`load_pretrained` — the shipped 2D/3D models (:mod:`.pretrained`), each with its
   :class:`ModelMetadata` (:mod:`.metadata`: training envelope, recipe hash, suite figures;
   :class:`EnvelopeWarning` when a solve leaves the envelope);
-* :class:`DCDMSolver` — ``make_solver(A, "dcdm", model=...)`` (:mod:`.linear_method`, registered on import).
+* :class:`DCDMSolver` — ``make_solver(A, "dcdm", model=...)`` (:mod:`.linear_method`, registered on import);
+* :func:`npsdo` / :class:`NPSDOSolver` — the anchor's preconditioned steepest descent with
+  orthogonalisation, ``make_solver(A, "npsdo", model=...)`` (:mod:`.npsdo`).
 
 This subpackage sits above :mod:`solvers`' numerics (it uses their operators and Krylov helpers,
 never the other way round).  Importing it does not import torch: the network module is imported
@@ -19,7 +21,8 @@ from .coarse import coarse_levels_for, network_directions
 from .iteration import DCDMInfo, dcdm
 from .linear_method import DCDMSolver  # registers make_solver(..., method="dcdm")
 from .metadata import EnvelopeWarning, ModelMetadata, model_metadata
+from .npsdo import NPSDOSolver, npsdo  # registers make_solver(..., method="npsdo")
 from .pretrained import PRETRAINED, load_pretrained
 
-__all__ = ["DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "PRETRAINED", "coarse_levels_for", "dcdm",
-           "load_pretrained", "model_metadata", "network_directions"]
+__all__ = ["DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "NPSDOSolver", "PRETRAINED",
+           "coarse_levels_for", "dcdm", "load_pretrained", "model_metadata", "network_directions", "npsdo"]
