@@ -29,59 +29,16 @@ import warnings
 import numpy as np
 
 from solvers import ObstacleLaplacian, load_pretrained, make_solver
+from solvers.deep_conjugate.random_domains import balls as _balls
+from solvers.deep_conjugate.random_domains import boxes as _boxes
+from solvers.deep_conjugate.random_domains import channel as _channel
+from solvers.deep_conjugate.random_domains import thin_walls as _thin_walls
 from solvers.obstacles import Geometry, smooth_rhs
 
 RTOL = 1e-6
 MAXITER_DCDM = 400  # a row at 400 did not converge ("—")
 OPEN_TOP = {2: {"x": "neumann", "y-": "neumann", "y+": "dirichlet"},
             3: {"x": "neumann", "y": "neumann", "z-": "neumann", "z+": "dirichlet"}}
-
-
-def _coords(shape):
-    return np.meshgrid(*[(np.arange(n) + 0.5) / n for n in shape], indexing="ij")
-
-
-def _balls(shape, centres, radius):
-    coords = _coords(shape)
-    solid = np.zeros(shape, dtype=bool)
-    for centre in centres:
-        solid |= sum((c - x0) ** 2 for c, x0 in zip(coords, centre)) <= radius ** 2
-    return solid
-
-
-def _boxes(shape, n_boxes, seed):
-    rng = np.random.default_rng(seed)
-    coords = _coords(shape)
-    solid = np.zeros(shape, dtype=bool)
-    for _ in range(n_boxes):
-        edges = rng.uniform(0.08, 0.25, len(shape))
-        low = rng.uniform(0.05, 0.95 - edges)
-        inside = np.ones(shape, dtype=bool)
-        for c, lo, e in zip(coords, low, edges):
-            inside &= (c >= lo) & (c <= lo + e)
-        solid |= inside
-    return solid
-
-
-def _thin_walls(shape):
-    """One-cell walls across the first axis at 1/3 and 2/3, each with a gap (at opposite ends)."""
-    solid = np.zeros(shape, dtype=bool)
-    n = shape[0]
-    for position, gap in ((n // 3, slice(0, shape[1] // 5)), (2 * n // 3, slice(4 * shape[1] // 5, None))):
-        wall = np.ones(shape[1:], dtype=bool)
-        wall[gap] = False
-        solid[position] = wall
-    return solid
-
-
-def _channel(shape):
-    """A channel along the first axis: solid bands at the sides of the second axis that narrow it
-    to a third in the middle (a constriction)."""
-    solid = np.zeros(shape, dtype=bool)
-    x = _coords(shape)
-    width = 0.45 - 0.3 * np.exp(-((x[0] - 0.5) / 0.12) ** 2)
-    solid |= np.abs(x[1] - 0.5) > width
-    return solid
 
 
 def _wind(dim):

@@ -10,7 +10,8 @@ shipped models, in one subpackage.
   :class:`EnvelopeWarning` when a solve leaves the envelope);
 * :class:`DCDMSolver` — ``make_solver(A, "dcdm", model=...)`` (:mod:`.linear_method`, registered on import);
 * :func:`npsdo` / :class:`NPSDOSolver` — the anchor's preconditioned steepest descent with
-  orthogonalisation, ``make_solver(A, "npsdo", model=...)`` (:mod:`.npsdo`).
+  orthogonalisation, ``make_solver(A, "npsdo", model=...)`` (:mod:`.npsdo`);
+* :func:`random_domain` — random geometries and boundary mixes (:mod:`.random_domains`).
 
 This subpackage sits above :mod:`solvers`' numerics (it uses their operators and Krylov helpers,
 never the other way round).  Importing it does not import torch: the network module is imported
@@ -23,6 +24,8 @@ from .linear_method import DCDMSolver  # registers make_solver(..., method="dcdm
 from .metadata import EnvelopeWarning, ModelMetadata, model_metadata
 from .npsdo import NPSDOSolver, npsdo  # registers make_solver(..., method="npsdo")
 from .pretrained import PRETRAINED, load_pretrained
+from .random_domains import random_domain
 
 __all__ = ["DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "NPSDOSolver", "PRETRAINED",
-           "coarse_levels_for", "dcdm", "load_pretrained", "model_metadata", "network_directions", "npsdo"]
+           "coarse_levels_for", "dcdm", "load_pretrained", "model_metadata", "network_directions", "npsdo",
+           "random_domain"]
