@@ -103,6 +103,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-3d", type=int, default=64)
     parser.add_argument("--only", choices=("2d", "3d"), default=None)
+    parser.add_argument("--max-cells", type=int, default=None, help="skip geometries with more cells (a reduced run)")
     args = parser.parse_args()
     models = {2: load_pretrained("poisson2d"), 3: load_pretrained("poisson3d")}
     print("| geometry | rhs | CG | IC(0)-PCG | AMG-PCG | DCDM (shipped) | fallbacks | DCDM ms/it | AMG ms/it |")
@@ -110,7 +111,7 @@ def main():
     rows = []
     for geometry, closed in suite(args.max_3d):
         dim = len(geometry.grid_shape)
-        if args.only and args.only != f"{dim}d":
+        if (args.only and args.only != f"{dim}d") or (args.max_cells and geometry.solid.size > args.max_cells):
             continue
         A = ObstacleLaplacian(geometry.solid, bc=geometry.bc, closed="allow" if closed else "refuse")
         solvers = {"cg": make_solver(A, "cg", rtol=RTOL, on_failure="ignore"),
