@@ -42,6 +42,18 @@ COMMON = {"geometry": "open-top box (Dirichlet p = 0 at the top, Neumann walls)"
           "schedule": "cosine", "input_scaling": "unit RMS per cell", "script": "benchmarks/train_dcdm.py"}
 
 
+def recipe(key: str, *, steps: int | None = None) -> dict:
+    """The training recipe recorded in the model file's header (its hash is
+    ``solvers.deep_conjugate.model_metadata(name).recipe_hash``; the wall time and losses are added
+    beside it as results)."""
+    s = SETTINGS[key]
+    vectors = ("exact eigenvectors" if s["n_ritz"] is None
+               else f"{s['n_ritz']} Lanczos Ritz vectors (full reorthogonalisation)")
+    return {**COMMON, "dimension": len(s["shape"]), "grid": list(s["shape"]), "training_vectors": vectors,
+            **{k: s[k] for k in ("n_samples", "n_validation", "lr", "batch_size")},
+            "steps": s["steps"] if steps is None else steps}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--which", choices=("2d", "3d", "both"), default="both")
@@ -61,10 +73,7 @@ def main():
                                     checkpoint=ROOT / ".checkpoints" / f"dcdm-{s['name']}-{s['steps']}-cosine-rms.pt")
         TARGET.mkdir(exist_ok=True)
         elapsed = time.perf_counter() - start
-        vectors = "exact eigenvectors" if s["n_ritz"] is None else f"{s['n_ritz']} Lanczos Ritz vectors"
-        metadata = {**COMMON, "dimension": len(s["shape"]), "grid": list(s["shape"]), "training_vectors": vectors,
-                    **{k: s[k] for k in ("n_samples", "n_validation", "lr", "batch_size", "steps")},
-                    "wall_time_s": round(elapsed), "held_out_loss": {
+        metadata = {**recipe(key, steps=s["steps"]), "wall_time_s": round(elapsed), "held_out_loss": {
                         str(k): round(e, 4) for k, e in zip(history.test_step, history.test_error)}}
         save(model, TARGET / f"{s['name']}.safetensors", metadata=metadata)
         print(f"- {s['name']}: {model.n_parameters:,} parameters, {s['steps']} steps in "

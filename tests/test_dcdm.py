@@ -149,8 +149,9 @@ def test_coarse_levels_carry_the_2d_model_to_larger_grids():
     model = load_pretrained("poisson2d")
     assert coarse_levels_for((64, 64)) == 3 and coarse_levels_for((32, 32, 32)) == 2
     assert coarse_levels_for((64, 48)) == 2 and coarse_levels_for((10, 10)) == 0
-    with pytest.raises(ValueError, match="divisible by 8"):
-        coarse_levels_for((64, 60), 2)
+    assert coarse_levels_for((64, 60), 2) == 2 and coarse_levels_for((63, 65)) == 3  # odd sizes: padded
+    with pytest.raises(ValueError, match="coarsest grid"):
+        coarse_levels_for((64, 6), 3)
     counts = {}
     for n in (64, 128):
         geometry = box_with_ball((n, n))
@@ -213,8 +214,7 @@ def test_network_shapes_and_errors():
 
     net = DCDMNet(3, fine=1, coarse=1, after=1)
     assert net(torch.randn(2, 1, 8, 6, 4)).shape == (2, 1, 8, 6, 4)
-    with pytest.raises(ValueError, match="even"):
-        net(torch.randn(1, 1, 7, 8, 8))
+    assert net(torch.randn(1, 1, 7, 8, 5)).shape == (1, 1, 7, 8, 5)  # odd sizes: padded and cropped
     with pytest.raises(ValueError, match="3D model"):
         net(torch.randn(1, 1, 8, 8))
     # a single small 3D sample runs as a pair (torch's fast CPU kernel): same values and gradients

@@ -38,7 +38,7 @@ METHODS = sorted(set(BUILT_IN) | set(SOLVERS))
 
 
 def _options(method):
-    return {"model": lambda r: r} if method == "dcdm" else {}   # a trivial "network": DCDM = Jacobi-safeguarded
+    return {"model": lambda r: r} if method in ("dcdm", "npsdo") else {}   # a trivial "network": DCDM = Jacobi-safeguarded
 
 
 def _rhs(A, seed=1):

@@ -42,7 +42,7 @@ SIZES = {"box-2d": 1, "disc-2d": 1, "box-3d": 1, "two-rooms": 2, "laplacian-peri
 
 
 def _options(method):
-    return {"model": lambda r: r} if method == "dcdm" else {}   # a trivial "network" (DCDM = safeguarded CG)
+    return {"model": lambda r: r} if method in ("dcdm", "npsdo") else {}   # a trivial "network" (DCDM = safeguarded CG)
 
 
 def _rhs(A, seed=0, offset=1.0):

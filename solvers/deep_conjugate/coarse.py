@@ -15,28 +15,32 @@ _COARSEST = 8  # "auto" coarse levels stop at about this many cells per axis
 def coarse_levels_for(grid_shape: tuple[int, ...], coarse_levels: int | str = "auto") -> int:
     """The number of coarse network applications :func:`dcdm` makes on ``grid_shape``.
 
-    ``"auto"``: as many halvings as keep every axis even and at least 8 cells (64³ -> 3, 32³ -> 2).
-    An integer ``L`` is checked: every size must be divisible by ``2^(L+1)`` (the network pools once
-    more on the coarsest grid).
+    ``"auto"``: as many halvings as keep every axis at least 8 cells (64³ -> 3, 32³ -> 2); a halving
+    rounds an odd size up (:func:`network_directions` pads one zero cell), so odd sizes coarsen too
+    (63² -> 3, 257² -> 5).  An integer ``L`` is checked: the coarsest grid needs at least 2 cells per
+    axis (the network pools once more there).
 
     Examples
     --------
     >>> from solvers.deep_conjugate import coarse_levels_for
     >>> coarse_levels_for((64, 64, 64)), coarse_levels_for((32, 32, 32)), coarse_levels_for((48, 96))
     (3, 2, 2)
+    >>> coarse_levels_for((63, 63)), coarse_levels_for((257, 129))
+    (3, 4)
     """
     grid_shape = tuple(int(n) for n in grid_shape)
     if coarse_levels == "auto":
         levels = 0
-        while all(n % 2 ** (levels + 2) == 0 and n // 2 ** (levels + 1) >= _COARSEST for n in grid_shape):
+        while all(-(-n // 2 ** (levels + 1)) >= _COARSEST for n in grid_shape):
             levels += 1
         return levels
     if isinstance(coarse_levels, str) or int(coarse_levels) != coarse_levels or coarse_levels < 0:
         raise ValueError(f"coarse_levels must be 'auto' or an integer >= 0, got {coarse_levels!r}")
     levels = int(coarse_levels)
-    if any(n % 2 ** (levels + 1) for n in grid_shape):
-        raise ValueError(f"coarse_levels={levels} needs every grid size divisible by {2 ** (levels + 1)}, "
-                         f"got {grid_shape}")
+    coarsest = tuple(-(-n // 2 ** levels) for n in grid_shape)
+    if min(coarsest) < 2:
+        raise ValueError(f"coarse_levels={levels} leaves a coarsest grid {coarsest} on grid_shape {grid_shape}; "
+                         "the network needs at least 2 cells per axis there")
     return levels
 
 
@@ -46,7 +50,8 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
     of 2×2(×2) cells) and interpolated back (bi/trilinear).
 
     The coarse applications give a network trained on a small grid the long wavelengths of a
-    larger one.  Runs on the model's device and dtype; returns flat float64 arrays in the namespace
+    larger one.  An odd size is padded by one zero cell at its high end before a restriction and
+    cropped after the interpolation back.  Runs on the model's device and dtype; returns flat float64 arrays in the namespace
     of ``r``.
 
     Examples
@@ -74,12 +79,22 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
     outputs = []
     with torch.no_grad():
         outputs.append(model(t))
-        coarse = t
+        coarse, sizes = t, [grid_shape]
         for level in range(1, int(coarse_levels) + 1):
-            coarse = pool(coarse, 2)
+            coarse = pool(_padded_even(functional, coarse), 2)
+            sizes.append(tuple(coarse.shape[2:]))
             q = model(coarse)
-            for _ in range(level):
+            for finer in reversed(sizes[:-1]):  # interpolate, then crop the padded cell of an odd size
                 q = functional.interpolate(q, scale_factor=2, mode=mode, align_corners=False)
+                q = q[(slice(None), slice(None)) + tuple(slice(0, n) for n in finer)]
             outputs.append(q)
     return [xp.astype(xp.reshape(from_torch(q.reshape(-1).contiguous(), xp), (-1,)), xp.float64) for q in outputs]
 
+
+
+def _padded_even(functional, t):
+    """``t`` with one zero cell appended on every odd grid axis (``F.pad`` lists the last axis first)."""
+    odd = [n % 2 for n in t.shape[2:]]
+    if not any(odd):
+        return t
+    return functional.pad(t, [side for k in reversed(odd) for side in (0, k)])

@@ -33,6 +33,7 @@ from typing import Any
 from sciml.backend import array_namespace, backend_name
 
 from ..krylov import KrylovInfo, _checked_system, _dot, _jacobi
+from ..nullspace import check_compatible
 from .coarse import coarse_levels_for, network_directions
 
 __all__ = ["DCDMInfo", "dcdm"]
@@ -127,7 +128,15 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
         Either way no step is worse than the Jacobi step from the same point, and a network
         output with NaN or inf is dropped for that step (counted as a fallback).
     fluid : array, optional
-        1 on fluid and 0 on solid cells (``A.fluid`` when ``A`` has it); directions are masked.
+        1 on fluid and 0 on solid cells (``A.fluid`` when ``A`` has it), of shape ``grid_shape`` or
+        ``(N,)``; directions are masked.
+
+    Warns
+    -----
+    EnvelopeWarning
+        ``model`` carries a :class:`~solvers.deep_conjugate.ModelMetadata` (the shipped models do)
+        and the solve is outside its training envelope (a grid 4x the trained one, unseen boundary
+        kinds, obstacles or a closed domain the model was not trained on).
 
     Returns
     -------
@@ -140,9 +149,12 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     Raises
     ------
     ValueError
-        Shape mismatch (also between the model's and the grid's dimension, or ``grid_shape`` and
-        ``A``'s grid), a nonzero ``b`` on solid cells, grid sizes the coarse levels cannot halve, NaN/inf in ``b`` or ``x0``, bad tolerances or options, a direction
-        with ``qᵀAq < 0`` (``A`` not positive definite).
+        Shape mismatch (also between the model's and the grid's dimension, ``fluid`` and the grid,
+        or ``grid_shape`` and ``A``'s grid: a sparse ``A`` coupling cells that are not neighbours on
+        ``grid_shape``), a nonzero ``b`` on solid cells, on a closed domain (``A`` with a null
+        space) a ``b`` with a part in the null space, more coarse levels than the grid allows,
+        NaN/inf in ``b`` or ``x0``, bad tolerances or options, a direction with ``qᵀAq < 0`` (``A``
+        not positive definite).
 
     Examples
     --------
@@ -169,6 +181,9 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     model_dim = getattr(model, "dim", None)
     if model_dim is not None and model_dim != len(grid_shape):
         raise ValueError(f"the model is {model_dim}D but grid_shape {grid_shape} is {len(grid_shape)}D")
+    metadata = getattr(model, "metadata", None)
+    if metadata is not None and hasattr(metadata, "check_envelope"):
+        metadata.check_envelope(A, grid_shape=grid_shape, stacklevel=2)
     if int(n_orthogonal) < 0:
         raise ValueError(f"n_orthogonal must be >= 0, got {n_orthogonal}")
     if safeguard is True:
@@ -180,7 +195,17 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
         A, b, x0, rtol=rtol, atol=atol, maxiter=maxiter, maxiter_per_unknown=1, dtype=xp.float64)
     if fluid is None:
         fluid = getattr(A, "fluid", None)
+    elif tuple(fluid.shape) not in ((n,), grid_shape):
+        raise ValueError(f"fluid has shape {tuple(fluid.shape)}, expected grid_shape {grid_shape} or ({n},)")
     mask = None if fluid is None else xp.reshape(xp.asarray(fluid, dtype=xp.float64), (n,))
+    if operator_grid is None:
+        _check_stencil(A, grid_shape)
+    if int(getattr(A, "nullspace_size", 0) or 0) > 0:
+        try:
+            check_compatible(A, b_flat, "float64")
+        except ValueError as error:
+            raise ValueError(f"dcdm on a closed domain: {error}; or solve through "
+                             "make_solver(A, 'dcdm', model=..., nullspace='project')") from None
     if mask is not None:
         on_solid = xp.abs(b_flat) * (1.0 - mask)
         if bool(xp.any(on_solid > 0)):
@@ -239,6 +264,32 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
                 break
     return xp.reshape(x, b.shape), DCDMInfo(status, k, residuals, tolerance, fallbacks,
                                             reason="converged" if status == 0 else "maxiter")
+
+
+def _check_stencil(A, grid_shape):
+    """Refuse a sparse matrix ``A`` that couples cells which are not neighbours on ``grid_shape``
+    (``grid_shape`` then disagrees with the grid ``A`` was assembled on: same cell count, other
+    layout).  A grid Laplacian couples a cell only with its axis neighbours (distance 1)."""
+    import numpy as np
+
+    tocoo = getattr(A, "tocoo", None)
+    if tocoo is None:
+        return
+    from sciml.backend import to_numpy
+
+    coo = tocoo()
+    rows, cols = to_numpy(coo.row), to_numpy(coo.col)
+    off = rows != cols
+    rows, cols = rows[off], cols[off]
+    if rows.size == 0:
+        return
+    distance = sum(np.abs(i - j) for i, j in zip(np.unravel_index(rows, grid_shape), np.unravel_index(cols, grid_shape)))
+    far = int(np.count_nonzero(distance > 1))
+    if far:
+        k = int(np.argmax(distance))
+        raise ValueError(f"grid_shape {grid_shape} disagrees with A: {far} nonzeros of A couple cells that are not "
+                         f"neighbours on that grid (e.g. row {int(rows[k])} and column {int(cols[k])}, "
+                         f"{int(distance[k])} cells apart); pass the grid A was assembled on")
 
 
 def _single_threaded_blas(xp):

@@ -37,15 +37,17 @@ class DCDMSolver(LinearSolver):
 
     method = "dcdm"
     default_maxiter_per_unknown = 1
+    _options = _OPTIONS
 
     def _validate_options(self) -> None:
-        unknown = sorted(set(self.options) - set(_OPTIONS))
+        unknown = sorted(set(self.options) - set(self._options))
         if unknown:
-            raise ValueError(f"method 'dcdm' takes options {_OPTIONS}, got unknown {unknown}")
+            raise ValueError(f"method {self.method!r} takes options {self._options}, got unknown {unknown}")
         if "model" not in self.options:
-            raise ValueError("method 'dcdm' needs model= (a network, e.g. solvers.load_pretrained('poisson2d'))")
+            raise ValueError(f"method {self.method!r} needs model= (a network, e.g. "
+                             "solvers.load_pretrained('poisson2d'))")
         if self.preconditioner is not None:
-            raise ValueError("method 'dcdm' takes no preconditioner")
+            raise ValueError(f"method {self.method!r} takes no preconditioner")
 
     def _setup(self) -> None:
         self._operator = self.A

@@ -4,7 +4,10 @@
 ``fine`` residual convolutions at full resolution (``x = relu(conv(x)) + x``), one average-pooling
 level with ``coarse`` residual convolutions, upsampling by 2 plus the full-resolution skip,
 ``after`` residual convolutions and a per-cell linear map to one channel.  Fully convolutional:
-a model trained on one grid runs on any grid with even sizes.  Imports torch (load it lazily).
+a model trained on one grid runs on any grid; an odd size is padded by one zero cell for the
+pooling level (at the high end and, in a second application, at the low end) and the mean of the
+two outputs cropped back.
+Imports torch (load it lazily).
 
 Each input is scaled to unit root-mean-square per cell first.  The search direction does not
 depend on the scale of the residual, but the network (biases, ReLUs) does: the paper's unit-norm
@@ -84,14 +87,28 @@ class DCDMNet(Model, nn.Module):
         return h[:1] if pair else h
 
     def forward(self, r: torch.Tensor) -> torch.Tensor:
-        """Map residuals ``[B, 1, *grid]`` (even sizes; any scale) to search directions of the same shape."""
+        """Map residuals ``[B, 1, *grid]`` (any sizes, odd ones padded and cropped; any scale) to search
+        directions of the same shape."""
         if r.ndim != self.dim + 2 or r.shape[1] != 1:
             raise ValueError(f"input has shape {tuple(r.shape)}; this {self.dim}D model expects [B, 1] + "
                              f"{self.dim} grid axes")
-        if any(n % 2 for n in r.shape[2:]):
-            raise ValueError(f"grid sizes must be even (one pooling level), got {tuple(r.shape[2:])}")
+        if min(r.shape[2:]) < 1:
+            raise ValueError(f"input has shape {tuple(r.shape)}: every grid axis needs at least one cell")
         rms = torch.sqrt(torch.mean(r * r, dim=tuple(range(1, r.ndim)), keepdim=True))
         r = r / torch.clamp(rms, min=torch.finfo(r.dtype).tiny)
+        grid = tuple(r.shape[2:])
+        odd = [n % 2 for n in grid]
+        if not any(odd):
+            return self._even(r)
+        # an odd axis gets one zero cell, once at its high and once at its low end (F.pad lists the
+        # last axis first); the mean of the two cropped outputs is the direction (measured on 65²/97²
+        # with a disc: 28/40 iterations to 1e-6, against 36/53 with the high-end padding alone)
+        high = self._even(torch.nn.functional.pad(r, [side for k in reversed(odd) for side in (0, k)]))
+        low = self._even(torch.nn.functional.pad(r, [side for k in reversed(odd) for side in (k, 0)]))
+        return 0.5 * (high[(slice(None), slice(None)) + tuple(slice(0, n) for n in grid)]
+                      + low[(slice(None), slice(None)) + tuple(slice(k, k + n) for k, n in zip(odd, grid))])
+
+    def _even(self, r):
         pair = _slow_single_sample(r, self.channels)
         if pair:
             r = torch.cat([r, r])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .metadata import model_metadata
+
 __all__ = ["PRETRAINED", "load_pretrained"]
 
 #: Models shipped with the package (``pretrained/<name>.safetensors`` beside this module) and what they were trained on.
@@ -12,12 +14,16 @@ def load_pretrained(name: str, *, device: str = "cpu"):
     """A DCDM network shipped with the package: ``"poisson2d"`` (trained on the 64² open-top box)
     or ``"poisson3d"`` (32³).
 
+    The model carries its :class:`~solvers.deep_conjugate.ModelMetadata` as ``model.metadata``
+    (what it was trained on); :func:`solvers.dcdm` checks each solve against it and warns
+    (:class:`~solvers.deep_conjugate.EnvelopeWarning`) outside that envelope.
+
     Examples
     --------
     >>> from solvers import load_pretrained
     >>> model = load_pretrained("poisson2d")
-    >>> model.dim, model.config["channels"]
-    (2, 16)
+    >>> model.dim, model.config["channels"], model.metadata.grid_sizes
+    (2, 16, ((64, 64),))
     """
     from importlib import resources
 
@@ -29,4 +35,6 @@ def load_pretrained(name: str, *, device: str = "cpu"):
     with resources.as_file(path) as file:
         if not file.exists():
             raise FileNotFoundError(f"{file} is missing: run benchmarks/train_dcdm.py to train it")
-        return load(file, device=device)
+        model = load(file, device=device)
+    model.metadata = model_metadata(name)
+    return model
