@@ -131,7 +131,7 @@ _EXECUTE = os.environ.get("SCIML_DOCS_EXECUTE", "fast")
 if _EXECUTE not in ("all", "fast", "off"):
     raise ValueError(f"SCIML_DOCS_EXECUTE must be one of ['all', 'fast', 'off'], got {_EXECUTE!r}")
 # The notebooks that take seconds, executed even by the fast build so its gallery has plots.
-FAST_NOTEBOOKS = ("01_validation", "04_chebyshev_tucker", "07_simulation_coupling")
+FAST_NOTEBOOKS = ("01_validation", "04_chebyshev_tucker", "07_simulation_coupling", "08_studies")
 nb_execution_mode = "off" if _EXECUTE == "off" else "cache"
 nb_execution_cache_path = os.environ.get("SCIML_DOCS_CACHE", str(HERE / "_build" / ".jupyter_cache"))
 nb_execution_excludepatterns = ([] if _EXECUTE == "all" else
