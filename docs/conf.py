@@ -110,8 +110,22 @@ def _reexported_comment(name, obj):
     return []
 
 
+def _public_bases(app, name, obj, options, bases):
+    """A private base class (``_Strict``, ``_ProductMode``) has no page: show its public bases instead."""
+    public: list[type] = []
+    pending = list(bases)
+    while pending:
+        base = pending.pop(0)
+        if base.__name__.startswith("_"):
+            pending[:0] = list(base.__bases__)
+        elif base not in public:
+            public.append(base)
+    bases[:] = public or [object]
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _require_docstring, priority=400)  # before numpydoc
+    app.connect("autodoc-process-bases", _public_bases)
 
 # --- Cross-references to numpy, scipy, torch, tensorly ---------------------------------------------
 # Without a network (this project's machines reach package registries only) an unreachable

@@ -136,6 +136,7 @@ class Study:
     executor : ExecutorSpec or mapping, optional
         The default executor of :meth:`run`.
     name : str, optional
+        The study's name (progress bar, plot titles); default: the problem function's name.
 
     Examples
     --------
