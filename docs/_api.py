@@ -15,9 +15,9 @@ import shutil
 import types
 from pathlib import Path
 
-# (section title, modules); the lead adds `sciml.studies` and `sciml.cli` to the first section
-# when the studies branch lands.
+# (section title, modules), from the user-facing layer down.
 API_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("User-facing", ("sciml.studies", "sciml.cli")),
     ("Numerics: solvers", ("solvers", "solvers.pde", "solvers.obstacles", "solvers.staggered",
                            "solvers.simulation", "solvers.preconditioners", "solvers.deep_conjugate")),
     ("Numerics: tensor formats", ("tensor_formats", "tensor_formats.chebyshev", "tensor_formats.tucker",

@@ -110,8 +110,22 @@ def _reexported_comment(name, obj):
     return []
 
 
+def _public_bases(app, name, obj, options, bases):
+    """A private base class (``_Strict``, ``_ProductMode``) has no page: show its public bases instead."""
+    public: list[type] = []
+    pending = list(bases)
+    while pending:
+        base = pending.pop(0)
+        if base.__name__.startswith("_"):
+            pending[:0] = list(base.__bases__)
+        elif base not in public:
+            public.append(base)
+    bases[:] = public or [object]
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _require_docstring, priority=400)  # before numpydoc
+    app.connect("autodoc-process-bases", _public_bases)
 
 # --- Cross-references to numpy, scipy, torch, tensorly ---------------------------------------------
 # Without a network (this project's machines reach package registries only) an unreachable
@@ -131,7 +145,7 @@ _EXECUTE = os.environ.get("SCIML_DOCS_EXECUTE", "fast")
 if _EXECUTE not in ("all", "fast", "off"):
     raise ValueError(f"SCIML_DOCS_EXECUTE must be one of ['all', 'fast', 'off'], got {_EXECUTE!r}")
 # The notebooks that take seconds, executed even by the fast build so its gallery has plots.
-FAST_NOTEBOOKS = ("01_validation", "04_chebyshev_tucker", "07_simulation_coupling")
+FAST_NOTEBOOKS = ("01_validation", "04_chebyshev_tucker", "07_simulation_coupling", "08_studies")
 nb_execution_mode = "off" if _EXECUTE == "off" else "cache"
 nb_execution_cache_path = os.environ.get("SCIML_DOCS_CACHE", str(HERE / "_build" / ".jupyter_cache"))
 nb_execution_excludepatterns = ([] if _EXECUTE == "all" else

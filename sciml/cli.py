@@ -112,6 +112,30 @@ def _plot(study, args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
+    The commands are ``sciml study run SPEC [--executor serial|process|dask] [--workers N]
+    [--scheduler ADDRESS] [--retry-failed] [--force-new] [--progress|--no-progress]``,
+    ``sciml study status SPEC``, ``sciml study collect SPEC [--format parquet|csv] [--output FILE]``
+    and ``sciml study plot SPEC --x X --y Y [--hue HUE] [--output PNG] [--html FILE]``; each also
+    takes ``--set KEY=VALUE`` (repeatable: a key of the spec overridden, the value read as YAML)
+    and ``--help``.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 when the command succeeded (``run``: every point complete; ``status``: the study is
+        complete), 1 otherwise.
+
+    Raises
+    ------
+    SystemExit
+        With code 2 for bad arguments, a bad spec or a store that cannot be used (the error on
+        stderr), and with code 0 after ``--help``.
+
     Examples
     --------
     >>> import contextlib, sys

@@ -65,6 +65,20 @@ class GridSpec(_Strict):
     * ``zip``: ``{name: [values]}`` of equal lengths, taken together;
     * ``list``: ``[{name: value, ...}, ...]``, the points as written;
     * ``random``: ``{name: RandomParameter}`` with ``samples`` points drawn with ``seed``.
+
+    Examples
+    --------
+    >>> from sciml.studies import GridSpec
+    >>> grid = GridSpec(product={"n": [8, 16], "method": ["cg", "amg"]})
+    >>> grid.kind, grid.names()
+    ('product', ('n', 'method'))
+    >>> GridSpec(random={"nu": {"low": 1e-3, "high": 1e-1, "log": True}}, samples=4, seed=0).kind
+    'random'
+    >>> try:
+    ...     GridSpec(product={"n": [8]}, zip={"dt": [0.1]})
+    ... except ValueError as exc:
+    ...     print("exactly one of" in str(exc))
+    True
     """
 
     product: _ValueLists | None = None
@@ -117,6 +131,20 @@ class MetricSpec(_Strict):
 
     ``observed_order`` is a metric of the whole study: the least-squares slope of
     ``log(of)`` against ``log(over)`` within each group of the other parameters.
+
+    Examples
+    --------
+    >>> from sciml.studies import MetricSpec
+    >>> MetricSpec(name="observed_order", options={"of": "rel_l2", "over": "n"})
+    MetricSpec(name='observed_order', options={'of': 'rel_l2', 'over': 'n'})
+
+    In a spec, a metric is written as its name or as ``{name: options}``:
+
+    >>> from sciml.studies import parse_spec
+    >>> spec = parse_spec({"name": "s", "problem": "poisson_sine", "grid": {"product": {"n": [8, 16]}},
+    ...                    "metrics": ["rel_l2", {"observed_order": {"of": "rel_l2", "over": "n"}}], "store": "s"})
+    >>> [m.name for m in spec.metrics]
+    ['rel_l2', 'observed_order']
     """
 
     name: str
@@ -130,6 +158,17 @@ class ExecutorSpec(_Strict):
     (``"tcp://host:8786"``), or a ``dask-jobqueue`` cluster built from ``jobqueue`` (``system``:
     ``slurm``, ``pbs``, ``sge``, ``lsf``; ``jobs``: how many to start; the rest are the cluster's
     arguments).
+
+    Examples
+    --------
+    >>> from sciml.studies import ExecutorSpec
+    >>> ExecutorSpec(kind="dask", workers=2)
+    ExecutorSpec(kind='dask', workers=2, scheduler=None, jobqueue=None)
+    >>> try:
+    ...     ExecutorSpec(kind="process", scheduler="tcp://localhost:8786")
+    ... except ValueError as exc:
+    ...     print("scheduler and jobqueue need kind 'dask'" in str(exc))
+    True
     """
 
     kind: Literal["serial", "process", "dask"] = "serial"
@@ -147,7 +186,23 @@ class ExecutorSpec(_Strict):
 
 
 class StudySpec(_Strict):
-    """A whole study, validated (see :func:`load_spec`)."""
+    """A whole study, validated (see :func:`load_spec`): ``name``, ``problem``, ``fixed``, ``grid``,
+    ``metrics``, ``store`` and ``executor``, the keys of a YAML spec.
+
+    Examples
+    --------
+    >>> from sciml.studies import StudySpec
+    >>> spec = StudySpec(name="s", problem="burgers_sine", fixed={"t_final": 0.1},
+    ...                  grid={"product": {"nu": [0.1, 0.2], "resolution": [32]}}, store="s")
+    >>> spec.grid.names(), spec.executor.kind
+    (('nu', 'resolution'), 'serial')
+    >>> try:
+    ...     StudySpec(name="s", problem="burgers_sine", fixed={"nu": 0.1}, grid={"product": {"nu": [0.2]}},
+    ...               store="s")
+    ... except ValueError as exc:
+    ...     print("both fixed and in the grid" in str(exc))
+    True
+    """
 
     name: str = Field(min_length=1)
     problem: str = Field(min_length=1)

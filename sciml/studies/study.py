@@ -23,7 +23,21 @@ __all__ = ["RunSummary", "Study", "StudyStatus"]
 
 @dataclass(frozen=True)
 class StudyStatus:
-    """How far a study is: points in the grid, complete, failed, pending, and the running owner if any."""
+    """How far a study is: points in the grid, complete, failed, pending, and the running owner if any.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sciml.studies import Study
+    >>> study = Study(problem="burgers_sine", grid={"product": {"nu": [0.1, 0.2]}},
+    ...               fixed={"resolution": 16, "t_final": 0.01}, store=tempfile.mkdtemp())
+    >>> print(study.status())
+    0/2 complete, 0 failed, 2 pending
+    >>> _ = study.run(progress=False)
+    >>> status = study.status()
+    >>> status.complete, status.pending, status.running
+    (2, 0, None)
+    """
 
     total: int
     complete: int
@@ -38,7 +52,23 @@ class StudyStatus:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What one :meth:`Study.run` did: points in the grid, computed now, already complete, and the failures."""
+    """What one :meth:`Study.run` did: points in the grid, computed now, already complete, and the failures.
+
+    Examples
+    --------
+    A point that raises is recorded as failed with its error, and the study goes on:
+
+    >>> import tempfile
+    >>> from sciml.studies import Study
+    >>> study = Study(problem="poisson_sine", grid={"product": {"backend": ["numpy", "no-such-backend"]}},
+    ...               fixed={"n": 8}, store=tempfile.mkdtemp())
+    >>> summary = study.run(progress=False)
+    >>> summary.ok, summary.computed, len(summary.failures)
+    (False, 1, 1)
+    >>> print(summary)  # doctest: +ELLIPSIS
+    2 points: 1 computed, 0 already complete, 1 failed
+      failed {'backend': 'no-such-backend'}: ValueError: backend must be one of (...), got 'no-such-backend'
+    """
 
     total: int
     computed: int
@@ -106,6 +136,7 @@ class Study:
     executor : ExecutorSpec or mapping, optional
         The default executor of :meth:`run`.
     name : str, optional
+        The study's name (progress bar, plot titles); default: the problem function's name.
 
     Examples
     --------
