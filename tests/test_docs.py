@@ -2,7 +2,7 @@
 internal link, and the built site in a real headless Chromium (served on localhost).
 
 The build-dependent checks are one test so that the site is built once, whichever pytest-xdist
-worker runs it (about 2-4 minutes on two busy cores: the fast mode executes notebooks 01, 04, 07
+worker runs it (about 2-4 minutes on two busy cores: the fast mode executes notebooks 01, 04, 07, 08 and the studies page
 and the user guide's simulation page). It needs the docs extra (`pip install -e '.[docs]'`) and,
 for the browser part, Debian's `chromium` and `chromium-driver` (`make docs-deps` installs them
 as root); without them the test skips and names what is missing.
