@@ -142,3 +142,14 @@ def test_bad_input(f):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert f.diff(0).ranks == (1, 1, 1)
+
+
+def test_array_api_strict_in_and_out():
+    xp = pytest.importorskip("array_api_strict")
+    g = ChebyshevTucker.from_function(lambda x, y: xp.sin(TWO_PI * x) * xp.exp(y), [(0, 1), (0, 1)],
+                                      periodic=(True, False), backend="array_api_strict")
+    assert g.backend == "array_api_strict"
+    value = g.diff(0)(xp.asarray([[0.3, 0.4]]))
+    assert isinstance(value, type(g.core))
+    assert abs(float(value[0]) - TWO_PI * math.cos(TWO_PI * 0.3) * math.exp(0.4)) < 1e-12
+    assert abs((g * g).integral() - 0.25 * (math.exp(2) - 1)) < 1e-12
