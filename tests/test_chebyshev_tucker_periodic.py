@@ -69,6 +69,11 @@ def test_integrals_and_norm_of_a_product(f):
     partial = f2.integral(axes=0)  # a function of (y, z): exp(2y) cos²(z) / 2
     yz = np.array([[0.3, 1.1], [-0.7, 0.2]])
     assert np.allclose(partial(yz), 0.5 * np.exp(2 * yz[:, 0]) * np.cos(yz[:, 1]) ** 2, atol=1e-12)
+    line = f2.integral(axes=(0, 2))  # a ChebyshevLine in y: exp(2y) (1 + sin(4)/4) / 2
+    y = np.array([-0.5, 0.25])
+    assert np.allclose(line(y), 0.5 * np.exp(2 * y) * (1 + math.sin(4.0) / 4), atol=1e-12)
+    with pytest.raises(ValueError, match="periodic variable 0 alone"):
+        f2.integral(axes=(1, 2))
 
 
 def test_two_periodic_modes_against_bessel_integral():

@@ -251,7 +251,8 @@ class PeriodicChebyshevTucker:
 
     # -- calculus ----------------------------------------------------------------------
     def integral(self, axes: int | Sequence[int] | None = None):
-        """Integral over the box (a float), or over ``axes`` (a function of the other variables)."""
+        """Integral over the box (a float), or over ``axes``: a function of the other variables (one
+        Chebyshev variable left: a :class:`~tensor_formats.chebyshev_tucker.ChebyshevLine`)."""
         xp = array_namespace(self.core)
         chosen = tuple(range(self.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
         if any(not 0 <= k < self.ndim for k in chosen) or len(set(chosen)) != len(chosen):
@@ -265,8 +266,13 @@ class PeriodicChebyshevTucker:
         if not keep:
             return float(xp.reshape(core, (-1,))[0]) if min(self.ranks) else 0.0
         if len(keep) == 1:
-            raise ValueError("integrate over all variables but at least two (one-variable results are not "
-                             "provided for periodic functions)")
+            k = keep[0]
+            if self.periodic[k]:
+                raise ValueError(f"a function of the periodic variable {k} alone is not provided; keep two variables")
+            from .univariate import ChebyshevLine
+
+            return ChebyshevLine(self.factors[k] @ xp.reshape(core, (-1,)) if min(self.ranks) else
+                                 xp.zeros((1,), dtype=xp.float64), self.domain[k])
         core = xp.reshape(core, tuple(self.ranks[k] for k in keep))
         return type(self)(core, [self.factors[k] for k in keep], [self.domain[k] for k in keep],
                           periodic=[self.periodic[k] for k in keep], tol=self.tol)
