@@ -25,13 +25,10 @@ from sciml.backend import array_namespace, namespace_for, to_numpy
 
 from .. import chebyshev as cheb
 from ..tucker import hosvd, rhosvd
-from .grid import check_domain, sample, tensor_coefficients
+from .grid import MAX_SAMPLES, check_domain, sample, tensor_coefficients
 
 __all__ = ["CROSS_MAX_DEGREE", "MAX_SAMPLES", "constant", "from_coefficients", "from_cp", "from_function",
            "from_sampler", "from_values"]
-
-#: Largest number of samples the adaptive constructor takes on one grid.
-MAX_SAMPLES = 2**25
 
 #: Default degree cap of the cross approximation.
 CROSS_MAX_DEGREE = 4096

@@ -32,8 +32,7 @@ from sciml.backend import array_namespace, namespace_for
 from .. import chebyshev as cheb
 from .. import fourier
 from ..tucker import TuckerTensor, hosvd, mode_product
-from .construction import MAX_SAMPLES
-from .grid import check_domain, sample
+from .grid import MAX_SAMPLES, check_domain, sample
 from .simplify import chop_degree, pad_rows
 
 __all__ = ["PeriodicChebyshevTucker"]
