@@ -158,3 +158,4 @@ def test_array_api_strict_in_and_out():
     assert isinstance(value, type(g.core))
     assert abs(float(value[0]) - TWO_PI * math.cos(TWO_PI * 0.3) * math.exp(0.4)) < 1e-12
     assert abs((g * g).integral() - 0.25 * (math.exp(2) - 1)) < 1e-12
+    assert abs(g.norm() - math.sqrt(0.25 * (math.exp(2) - 1))) < 1e-12

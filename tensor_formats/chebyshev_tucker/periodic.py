@@ -301,7 +301,7 @@ class PeriodicChebyshevTucker:
         t = self.core
         for k, v in enumerate(self.factors):
             mod = fourier if self.periodic[k] else cheb
-            t = mode_product(t, v.T @ xp.asarray(mod.gram_matrix(v.shape[0], self.domain[k])) @ v, k)
+            t = mode_product(t, v.T @ mod.gram_matrix(v.shape[0], self.domain[k], backend=self.backend) @ v, k)
         return math.sqrt(max(float(xp.sum(self.core * t)), 0.0))
 
     # -- compression and arithmetic ----------------------------------------------------
