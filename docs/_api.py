@@ -20,7 +20,7 @@ API_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("User-facing", ("sciml.studies", "sciml.cli")),
     ("Numerics: solvers", ("solvers", "solvers.pde", "solvers.obstacles", "solvers.staggered",
                            "solvers.simulation", "solvers.preconditioners", "solvers.deep_conjugate")),
-    ("Numerics: tensor formats", ("tensor_formats", "tensor_formats.chebyshev", "tensor_formats.tucker",
+    ("Numerics: tensor formats", ("tensor_formats", "tensor_formats.chebyshev", "tensor_formats.fourier", "tensor_formats.tucker",
                                   "tensor_formats.chebyshev_tucker", "tensor_formats.potentials",
                                   "tensor_formats.funbat")),
     ("Learned operators and data", ("sciml.data", "sciml.operators")),

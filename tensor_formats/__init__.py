@@ -2,6 +2,7 @@
 Chebyshev–Tucker format and FunBaT.  ``import tensor_formats`` never imports torch.
 
 * :mod:`tensor_formats.chebyshev` — points, DCT-I transforms, Clenshaw, calculus, chopping.
+* :mod:`tensor_formats.fourier` — the trigonometric basis of periodic modes.
 * :mod:`tensor_formats.tucker` — HOSVD with an ε-rank rule, HOOI, RHOSVD, ``TuckerTensor``.
 * :class:`ChebyshevTucker` — d-variate functions in Chebyshev–Tucker form.
 * :mod:`tensor_formats.potentials` — range-separated many-particle Newton potentials.

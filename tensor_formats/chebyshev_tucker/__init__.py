@@ -24,6 +24,7 @@ import the class (they take it, or an instance, as an argument):
 * :mod:`~tensor_formats.chebyshev_tucker.extrema` — global max/min/sup-norm with locations.
 * :mod:`~tensor_formats.chebyshev_tucker.interop` — ``to_tensorly`` / ``from_tensorly``.
 * :mod:`~tensor_formats.chebyshev_tucker.complexvalued` — :class:`ComplexChebyshevTucker` (real, imaginary pair).
+* :mod:`~tensor_formats.chebyshev_tucker.periodic` — :class:`PeriodicChebyshevTucker` (Fourier modes).
 * :mod:`~tensor_formats.chebyshev_tucker.files` — ``save`` / ``load`` through :mod:`sciml.io`.
 
 Examples
@@ -38,8 +39,9 @@ True
 from .complexvalued import ComplexChebyshevTucker
 from .construction import MAX_SAMPLES
 from .format import ChebyshevTucker
+from .periodic import PeriodicChebyshevTucker
 from .univariate import ChebyshevLine
 from .vector import ChebyshevTuckerVector
 
 __all__ = ["MAX_SAMPLES", "ChebyshevLine", "ChebyshevTucker", "ChebyshevTuckerVector",
-           "ComplexChebyshevTucker"]
+           "ComplexChebyshevTucker", "PeriodicChebyshevTucker"]

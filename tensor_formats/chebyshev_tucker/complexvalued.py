@@ -44,6 +44,17 @@ class ComplexChebyshevTucker:
     ----------
     real, imag : ChebyshevTucker
         On the same box, with the same tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats import ChebyshevTucker
+    >>> from tensor_formats.chebyshev_tucker import ComplexChebyshevTucker
+    >>> re = ChebyshevTucker.from_function(lambda x, y: np.cos(x + y), [(0, 1)] * 2)
+    >>> im = ChebyshevTucker.from_function(lambda x, y: np.sin(x + y), [(0, 1)] * 2)
+    >>> f = ComplexChebyshevTucker(re, im)                       # exp(i (x + y))
+    >>> complex(np.round(f(np.array([[0.25, 0.5]]))[0], 12)) == complex(np.round(np.exp(0.75j), 12))
+    True
     """
 
     def __init__(self, real: Any, imag: Any):

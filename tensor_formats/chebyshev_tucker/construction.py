@@ -25,13 +25,10 @@ from sciml.backend import array_namespace, namespace_for, to_numpy
 
 from .. import chebyshev as cheb
 from ..tucker import hosvd, rhosvd
-from .grid import check_domain, sample, tensor_coefficients
+from .grid import MAX_SAMPLES, check_domain, sample, tensor_coefficients
 
 __all__ = ["CROSS_MAX_DEGREE", "MAX_SAMPLES", "constant", "from_coefficients", "from_cp", "from_function",
            "from_sampler", "from_values"]
-
-#: Largest number of samples the adaptive constructor takes on one grid.
-MAX_SAMPLES = 2**25
 
 #: Default degree cap of the cross approximation.
 CROSS_MAX_DEGREE = 4096
@@ -52,10 +49,19 @@ def _take(xp, x, axis: int, stop: int):
 def from_function(cls: type, f: Callable[..., Any], domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
                   degree: int | Sequence[int] | None = None, rank: int | Sequence[int] | None = None,
                   backend: str = "numpy", max_degree: int | Sequence[int] | None = None,
-                  method: str = "full") -> Any:
-    """:meth:`ChebyshevTucker.from_function <tensor_formats.ChebyshevTucker.from_function>`, building ``cls``."""
+                  method: str = "full", periodic: Sequence[bool] | None = None) -> Any:
+    """:meth:`ChebyshevTucker.from_function <tensor_formats.ChebyshevTucker.from_function>`, building ``cls``
+    (a :class:`~tensor_formats.chebyshev_tucker.PeriodicChebyshevTucker` if a mode is ``periodic``)."""
     box = check_domain(domain)
     d = len(box)
+    if periodic is not None and any(periodic):
+        from .periodic import PeriodicChebyshevTucker
+
+        if method != "full" or degree is not None:
+            raise ValueError(f"periodic modes are built by adaptive full sampling: method must be 'full' and "
+                             f"degree None, got method={method!r}, degree={degree!r}")
+        return PeriodicChebyshevTucker.from_function(f, box, periodic=periodic, tol=tol, rank=rank,
+                                                     max_degree=max_degree, backend=backend)
     xp = namespace_for(backend)
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")

@@ -62,7 +62,7 @@ class ChebyshevTucker:
     def from_function(cls, f: Callable[..., Any], domain: Sequence[Sequence[float]], *, tol: float = 1e-12,
                       degree: int | Sequence[int] | None = None, rank: int | Sequence[int] | None = None,
                       backend: str = "numpy", max_degree: int | Sequence[int] | None = None,
-                      method: str = "full") -> ChebyshevTucker:
+                      method: str = "full", periodic: Sequence[bool] | None = None) -> ChebyshevTucker:
         """Interpolate ``f(x1, ..., xd)`` on a Chebyshev grid and compress.
 
         Parameters
@@ -90,6 +90,10 @@ class ChebyshevTucker:
             ``"cross"``: Tucker cross approximation from fibres
             (:mod:`~tensor_formats.chebyshev_tucker.cross`, ``O(n r² + r³)`` evaluations
             in 3-D); its result carries the number of samples as ``evaluations``.
+        periodic : sequence of bool, optional
+            Modes that are periodic (period ``b - a``): they use a Fourier basis on
+            equispaced points and the result is a
+            :class:`~tensor_formats.chebyshev_tucker.PeriodicChebyshevTucker` (full sampling).
 
         Examples
         --------
@@ -102,7 +106,7 @@ class ChebyshevTucker:
         (True, True)
         """
         return construction.from_function(cls, f, domain, tol=tol, degree=degree, rank=rank, backend=backend,
-                                          max_degree=max_degree, method=method)
+                                          max_degree=max_degree, method=method, periodic=periodic)
 
     @classmethod
     def from_values(cls, values: Any, domain: Sequence[Sequence[float]], *, tol: float = 1e-12,

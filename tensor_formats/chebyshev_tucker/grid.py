@@ -23,7 +23,10 @@ from typing import Any
 
 from .. import chebyshev as cheb
 
-__all__ = ["broadcast_axis", "check_domain", "sample", "tensor_coefficients"]
+__all__ = ["MAX_SAMPLES", "broadcast_axis", "check_domain", "sample", "tensor_coefficients"]
+
+#: Largest number of samples the adaptive constructors take on one grid.
+MAX_SAMPLES = 2**25
 
 
 def check_domain(domain: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
