@@ -48,12 +48,10 @@ class History:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sciml.operators import DeepONet
+    >>> import torch
     >>> from sciml.train import fit
-    >>> rng = np.random.default_rng(0)
-    >>> u, y = rng.standard_normal((32, 5)).astype("float32"), rng.uniform(0, 1, (32, 1)).astype("float32")
-    >>> history = fit(DeepONet(branch=[5, 8], trunk=[1, 8]), (u, y, u[:, :1] * y), steps=3, batch_size=16, seed=0)
+    >>> x = torch.linspace(-1, 1, 32)[:, None]
+    >>> history = fit(torch.nn.Linear(1, 1), (x, 3 * x), steps=3, batch_size=16, seed=0, progress=False)
     >>> history.step, len(history.loss), len(history.wall_time)
     ([1, 2, 3], 3, 3)
     """

@@ -43,7 +43,20 @@ _SUITE: dict[str, dict[str, Any]] = {
 
 
 class EnvelopeWarning(UserWarning):
-    """A solve outside the training envelope of the model (:meth:`ModelMetadata.envelope_issues`)."""
+    """A solve outside the training envelope of the model (:meth:`ModelMetadata.envelope_issues`).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from solvers.deep_conjugate import EnvelopeWarning, model_metadata
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", EnvelopeWarning)     # make it an error in a strict run
+    ...     try:
+    ...         model_metadata("poisson2d").check_envelope(grid_shape=(1024, 1024))
+    ...     except EnvelopeWarning as warning:
+    ...         print("outside the envelope:", "grid" in str(warning))
+    outside the envelope: True
+    """
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,37 @@ _CALIBRATION_FRACTION = 0.2
 
 
 class ExtrapolationWarning(UserWarning):
-    """Prediction at coordinates outside the range seen in training (the std grows there)."""
+    """Prediction at coordinates outside the range seen in training (the std grows there).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from tensor_formats.funbat import ExtrapolationWarning, FunBaT
+    >>> x = np.random.default_rng(0).uniform(0, 1, (100, 2))
+    >>> model = FunBaT(1, core="cp", kernel="matern32", lengthscale=0.3, n_iter=5).fit(x, x.sum(axis=1))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = model.predict(np.array([[2.0, 0.5]]))           # mode 0 was seen on [0, 1] only
+    >>> any(w.category is ExtrapolationWarning for w in caught)
+    True
+    """
 
 
 class NotFittedError(RuntimeError, ValueError, AttributeError):
     """A method that needs a fitted model was called before ``fit`` (also a ``ValueError`` and an
-    ``AttributeError``, as scikit-learn's own)."""
+    ``AttributeError``, as scikit-learn's own).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tensor_formats.funbat import FunBaT, NotFittedError
+    >>> try:
+    ...     FunBaT(2).predict(np.zeros((1, 3)))
+    ... except NotFittedError as error:
+    ...     print(type(error).__name__)
+    NotFittedError
+    """
 
 
 def _positive_or_auto(name: str, value, k: int) -> list:
