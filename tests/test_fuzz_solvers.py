@@ -406,7 +406,8 @@ def test_rejections_are_fast():
 
 @covers("solvers.deep_conjugate.network_directions", "solvers.deep_conjugate.coarse_levels_for",
         "solvers.deep_conjugate.PRETRAINED")
-@given(shape=st.lists(st.sampled_from([1, 3, 8, 16]), min_size=1, max_size=4), levels=st.sampled_from([0, 1, 2, -1, "auto", 1.5]),
+@given(shape=st.lists(st.sampled_from([1, 3, 8, 16]), min_size=1, max_size=4),
+       levels=st.sampled_from([0, 1, 2, -1, "auto", 1.5]),
        extra=st.sampled_from([0, 0, 1]), seed=st.integers(0, 2**16))
 def test_network_directions_of_the_identity_network(shape, levels, extra, seed):
     """An identity convolution as the network: the fine direction is ``r`` itself and a constant
@@ -420,7 +421,8 @@ def test_network_directions_of_the_identity_network(shape, levels, extra, seed):
     if n_levels is None:
         assert levels != "auto", "auto coarse levels were refused"
     else:
-        assert n_levels >= 0 and all(n % 2 ** (n_levels + 1) == 0 for n in shape) or (levels == "auto" and n_levels == 0)
+        assert n_levels >= 0
+        assert all(n % 2 ** (n_levels + 1) == 0 for n in shape) or (levels == "auto" and n_levels == 0)
     dims = len(shape) if len(shape) in (2, 3) else 2  # a 2-D network for the wrong-dimension grids
     conv = (torch.nn.Conv2d if dims == 2 else torch.nn.Conv3d)(1, 1, 3, padding=1, bias=False)
     with torch.no_grad():

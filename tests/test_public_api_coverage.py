@@ -51,7 +51,6 @@ def _missing_extra(exc: ImportError) -> str | None:
 def public_modules() -> tuple[str, ...]:
     """Dotted names of the public modules that define ``__all__`` (found, not listed)."""
     found = []
-    skipped = []
     for root in ROOTS:
         package = importlib.import_module(root)
         names = [root] + [info.name for info in pkgutil.walk_packages(package.__path__, prefix=f"{root}.",
@@ -64,8 +63,7 @@ def public_modules() -> tuple[str, ...]:
             except ImportError as exc:
                 if _missing_extra(exc) is None:
                     raise
-                skipped.append(name)
-                continue
+                continue  # its extra is not installed
             if hasattr(module, "__all__") and _is_entry_point(name, module):
                 found.append(name)
     return tuple(sorted(found))
