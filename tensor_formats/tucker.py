@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -198,7 +199,11 @@ def epsilon_rank(singular_values: Any, threshold: float) -> int:
     >>> epsilon_rank(np.array([1.0, 1e-3, 1e-6]), 1e-2)    # the tail (1e-3, 1e-6) is below 1e-2
     1
     """
+    if not (isinstance(threshold, numbers.Real) and threshold >= 0):  # NaN fails too (it gave rank 1)
+        raise ValueError(f"threshold must be a number >= 0, got {threshold!r}")
     s = [abs(float(v)) for v in _host(singular_values)]
+    if not all(math.isfinite(v) for v in s):
+        raise ValueError("singular_values must be finite")
     top = max(s, default=0.0)
     if top > 0.0:  # scaled by a power of two (exact: the same ranks as unscaled wherever that
         e = math.frexp(top)[1]  # works): squares of 1e200 overflow, of 1e-200 underflow

@@ -403,3 +403,40 @@ def test_rejections_are_fast():
     b[-1] = math.nan
     rejects(lambda: solvers.cg(A, b))
     rejects(lambda: solvers.cg(A, np.ones(A.shape[0]), rtol=-1.0))
+
+
+@covers("solvers.deep_conjugate.network_directions", "solvers.deep_conjugate.coarse_levels_for",
+        "solvers.deep_conjugate.PRETRAINED")
+@given(shape=st.lists(st.sampled_from([1, 3, 8, 16]), min_size=1, max_size=4),
+       levels=st.sampled_from([0, 1, 2, -1, "auto", 1.5]),
+       extra=st.sampled_from([0, 0, 1]), seed=st.integers(0, 2**16))
+def test_network_directions_of_the_identity_network(shape, levels, extra, seed):
+    """An identity convolution as the network: the fine direction is ``r`` itself and a constant
+    residual stays that constant on every coarse level (averaging and interpolation keep it)."""
+    torch = pytest.importorskip("torch")
+    from solvers.deep_conjugate import PRETRAINED, coarse_levels_for, network_directions
+
+    assert set(PRETRAINED) >= {"poisson2d"} and all(isinstance(v, str) for v in PRETRAINED.values())
+    shape = tuple(shape)
+    n_levels = call(lambda: coarse_levels_for(shape, levels))
+    if n_levels is None:
+        assert levels != "auto", "auto coarse levels were refused"
+    else:
+        assert n_levels >= 0
+        assert all(n % 2 ** (n_levels + 1) == 0 for n in shape) or (levels == "auto" and n_levels == 0)
+    dims = len(shape) if len(shape) in (2, 3) else 2  # a 2-D network for the wrong-dimension grids
+    conv = (torch.nn.Conv2d if dims == 2 else torch.nn.Conv3d)(1, 1, 3, padding=1, bias=False)
+    with torch.no_grad():
+        conv.weight.zero_()
+        conv.weight[(0, 0) + (1,) * dims] = 1.0
+    conv = conv.double()
+    r = np.random.default_rng(seed).standard_normal(math.prod(shape) + extra)
+    use = levels if isinstance(levels, int) else 0
+    out = call(lambda: network_directions(conv, r, shape, coarse_levels=use))
+    if out is None:
+        assert extra or len(shape) not in (2, 3) or use != 0 and n_levels is None, "a valid residual was refused"
+        return
+    assert not extra and len(shape) in (2, 3)
+    assert len(out) == use + 1 and np.allclose(out[0], r)
+    const = call(lambda: network_directions(conv, np.full(math.prod(shape), 2.5), shape, coarse_levels=use))
+    assert all(np.allclose(q, 2.5) for q in const)

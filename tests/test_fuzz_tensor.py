@@ -241,3 +241,46 @@ def test_complex_tucker_uses_the_conjugate_transpose():
     t = rng.standard_normal((4, 5, 6)) + 1j * rng.standard_normal((4, 5, 6))
     for tt in (hosvd(t, tol=1e-13), hooi(t, (4, 5, 6), n_iter=2)):
         assert np.linalg.norm(tt.full() - t) <= 1e-12 * np.linalg.norm(t)
+
+
+@covers("tensor_formats.funbat.MaternStateSpace")
+@given(kernel=st.sampled_from(["matern12", "matern32", "matern52", "rbf"]),
+       lengthscale=st.sampled_from([0.1, 1.0, 3.0, 0.0, -1.0, math.nan, math.inf]),
+       variance=st.sampled_from([0.5, 2.0, 0.0, math.nan]), lag=st.floats(0, 5))
+def test_matern_state_space_reproduces_the_kernel(kernel, lengthscale, variance, lag):
+    from tensor_formats.funbat import MaternStateSpace
+
+    ss = call(lambda: MaternStateSpace(kernel, lengthscale=lengthscale, variance=variance))
+    if ss is None:
+        assert kernel == "rbf" or not (math.isfinite(lengthscale) and lengthscale > 0 and variance > 0)
+        return
+    assert kernel != "rbf" and lengthscale > 0 and math.isfinite(lengthscale) and variance > 0
+    nu = {"matern12": 0.5, "matern32": 1.5, "matern52": 2.5}[kernel]
+    s = math.sqrt(2 * nu) * lag / lengthscale  # the closed forms of the half-integer Matérn kernels
+    poly = {0.5: 1.0, 1.5: 1 + s, 2.5: 1 + s + s * s / 3}[nu]
+    assert math.isclose(ss.covariance(lag), variance * poly * math.exp(-s), rel_tol=1e-9, abs_tol=1e-12)
+    a, _ = ss.transition(np.array([lag]))
+    assert math.isclose(float((a[0] @ ss.stationary_covariance())[0, 0]), ss.covariance(lag), rel_tol=1e-7,
+                        abs_tol=1e-10 * variance)
+
+
+@covers("tensor_formats.funbat.select_lengthscale")
+@given(candidates=st.lists(st.sampled_from([0.1, 0.5, 2.0, 0.0, -1.0, math.nan]), max_size=3),
+       n=st.sampled_from([0, 1, 40]), poison=st.booleans(), fraction=st.sampled_from([0.25, 0.0, 1.0]))
+def test_select_lengthscale_picks_the_best_score_or_refuses(candidates, n, poison, fraction):
+    from tensor_formats.funbat import select_lengthscale
+
+    rng = np.random.default_rng(n)
+    coords = rng.uniform(0, 1, (n, 2))
+    y = np.sin(4 * coords[:, 0]) + coords[:, 1]
+    if poison and n:
+        y[0] = np.nan
+    out = call(lambda: select_lengthscale(coords, y, 1, candidates, validation_fraction=fraction, n_iter=2,
+                                          kernel="matern12"), reject_seconds=None)
+    if out is None:
+        return
+    assert candidates and all(c > 0 and math.isfinite(c) for c in candidates) and n >= 2 and not poison
+    assert 0 < fraction < 1
+    best, scores = out
+    assert sorted(scores) == sorted(set(candidates)) and scores[best] == min(scores.values())
+    assert all(math.isfinite(v) and v >= 0 for v in scores.values())

@@ -3,6 +3,7 @@ network applied there, its output interpolated back (how DCDM carries a model to
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sciml.backend import array_namespace
@@ -72,6 +73,12 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
 
     xp = array_namespace(r)
     grid_shape = tuple(int(n) for n in grid_shape)
+    if len(grid_shape) not in (2, 3) or min(grid_shape) < 1:
+        raise ValueError(f"grid_shape must be 2 or 3 positive sizes, got {grid_shape}")
+    if math.prod(r.shape) != math.prod(grid_shape):
+        raise ValueError(f"r has {math.prod(r.shape)} entries but grid_shape {grid_shape} has {math.prod(grid_shape)}")
+    if coarse_levels != 0:  # level 0 runs the model on the grid as it is
+        coarse_levels = coarse_levels_for(grid_shape, coarse_levels)
     parameter = next(model.parameters())
     t = torch.reshape(to_torch(r).to(device=parameter.device, dtype=parameter.dtype), (1, 1) + grid_shape)
     pool = functional.avg_pool2d if len(grid_shape) == 2 else functional.avg_pool3d
