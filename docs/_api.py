@@ -17,7 +17,7 @@ from pathlib import Path
 
 # (section title, modules), from the user-facing layer down.
 API_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("User-facing", ("sciml.studies", "sciml.cli")),
+    ("User-facing", ("sciml.studies", "sciml.cli", "sciml.training_config")),
     ("Numerics: solvers", ("solvers", "solvers.pde", "solvers.obstacles", "solvers.staggered",
                            "solvers.simulation", "solvers.preconditioners", "solvers.deep_conjugate")),
     ("Numerics: tensor formats", ("tensor_formats", "tensor_formats.chebyshev", "tensor_formats.fourier", "tensor_formats.tucker",

@@ -1,4 +1,4 @@
-"""The ``sciml`` command line: ``sciml study run|status|collect|plot SPEC``.
+"""The ``sciml`` command line: ``sciml study run|status|collect|plot SPEC`` and ``sciml train CONFIG``.
 
 ``sciml study run`` exits with 0 only when every point of the study has succeeded; 1 when some
 failed (their summary is printed); 2 for a bad spec, a store of another spec or version, a
@@ -64,7 +64,33 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--hue", help="one line per value of this column")
     plot.add_argument("--output", type=Path, help="the PNG (default: <store>/<y>_vs_<x>.png)")
     plot.add_argument("--html", type=Path, help="the HTML table (default: <store>/results.html)")
+
+    train = commands.add_parser("train", help="train a model from a YAML config",
+                                description="Validate the config, build its model and data, train with "
+                                            "sciml.train.fit (distributed under torchrun) and save the model "
+                                            "(rank 0). Exit code 0 on success, 2 for a bad config.")
+    train.add_argument("config", type=Path, help="the training YAML config")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a key of the config, the value read as YAML (e.g. --set fit.lr=0.01)")
+    train.add_argument("--checkpoint", type=Path, help="checkpoint file; an existing one is resumed from")
+    train.add_argument("--override", action="store_true",
+                       help="resume from a checkpoint of another learning rate, data set or model")
     return parser
+
+
+def _train(args) -> int:
+    from sciml.studies import SpecError
+    from sciml.training_config import load_train_config, train_from_config
+
+    try:
+        config = load_train_config(args.config, overrides=args.overrides)
+        summary = train_from_config(config, checkpoint=args.checkpoint, override=args.override)
+    except (SpecError, ValueError) as exc:  # a bad config, or a resume refused without --override
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if summary:
+        print(summary)
+    return 0
 
 
 def _run(study, args) -> int:
@@ -128,13 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 when the command succeeded (``run``: every point complete; ``status``: the study is
-        complete), 1 otherwise.
+        complete; ``train``: the model trained and saved), 1 otherwise.
 
     Raises
     ------
     SystemExit
-        With code 2 for bad arguments, a bad spec or a store that cannot be used (the error on
-        stderr), and with code 0 after ``--help``.
+        With code 2 for bad arguments, a bad spec or training config, a refused resume, a store
+        that cannot be used (the error on stderr), and with code 0 after ``--help``.
 
     Examples
     --------
@@ -149,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     args = _parser().parse_args(argv)
+    if args.command == "train":
+        return _train(args)
     from sciml.studies import SpecError, StoreError, Study
 
     try:

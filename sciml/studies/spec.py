@@ -251,7 +251,7 @@ def _lines(node: Any, path: tuple = (), out: dict | None = None) -> dict[tuple, 
     return out
 
 
-def _message(exc: ValidationError, lines: Mapping[tuple, int], source: str) -> str:
+def _message(exc: ValidationError, lines: Mapping[tuple, int], source: str, *, what: str = "study spec") -> str:
     parts = []
     for error in exc.errors():
         loc = tuple(x for x in error["loc"] if not (isinstance(x, str) and x.startswith("function-")))
@@ -259,7 +259,7 @@ def _message(exc: ValidationError, lines: Mapping[tuple, int], source: str) -> s
         line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
         where = f"{source}, line {line}" if line is not None else source
         parts.append(f"{where}: {key}: {error['msg']}")
-    return "invalid study spec\n  " + "\n  ".join(parts)
+    return f"invalid {what}\n  " + "\n  ".join(parts)
 
 
 def parse_spec(data: Mapping[str, Any], *, source: str = "spec", lines: Mapping[tuple, int] | None = None,
