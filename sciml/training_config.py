@@ -212,7 +212,9 @@ def train_from_config(config: TrainConfig, *, checkpoint: str | Path | None = No
                       override: bool = False) -> str:
     """Build the model and the data of ``config``, train with :func:`sciml.train.fit`, save the model.
 
-    Under ``torchrun`` every rank trains its share (``distributed="auto"``) and rank 0 alone
+    The model is built with torch's random generator seeded with ``fit.seed`` (inside
+    ``torch.random.fork_rng``, so the caller's state is untouched): two runs of one config start
+    from the same parameters.  Under ``torchrun`` every rank trains its share (``distributed="auto"``) and rank 0 alone
     writes ``config.output``; the other ranks return an empty string.
 
     Parameters
@@ -252,6 +254,8 @@ def train_from_config(config: TrainConfig, *, checkpoint: str | Path | None = No
     >>> type(load(out)).__name__
     'DeepONet'
     """
+    import torch
+
     from sciml.models import save
     from sciml.train import fit
 
@@ -259,7 +263,9 @@ def train_from_config(config: TrainConfig, *, checkpoint: str | Path | None = No
     function = _resolve(config.data.name, "sciml.data", "function")
     for key, target, build in (("model", config.model, cls), ("data", config.data, function)):
         try:
-            built = build(**target.args)
+            with torch.random.fork_rng(devices=[]):  # the same initial model in every run and on every rank
+                torch.manual_seed(config.fit.seed)
+                built = build(**target.args)
         except (TypeError, ValueError) as exc:
             raise SpecError(f"invalid training config\n  {key}.args: {target.name} refused its arguments: {exc}") \
                 from None
