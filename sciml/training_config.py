@@ -38,12 +38,10 @@ from typing import Any, Literal
 
 from sciml._extras import require
 from sciml.studies.errors import SpecError
-from sciml.studies.spec import _lines, _message, set_value
+from sciml.studies.spec import _message, read_yaml
 
 require("pydantic")
-require("yaml")
 
-import yaml  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator  # noqa: E402
 
 __all__ = ["TrainConfig", "load_train_config", "train_from_config"]
@@ -187,20 +185,7 @@ def load_train_config(path: str | Path, *, overrides: Sequence[str] = ()) -> Tra
     5
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read the training config {path}: {exc.strerror or exc}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    lines = _lines(node) if node is not None else {}
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: a training config is a mapping of keys, got {type(data).__name__}")
-    for assignment in overrides:
-        set_value(data, assignment)
+    data, lines = read_yaml(path, overrides=overrides, what="training config")
     for key in ("output", "checkpoint"):
         value = data.get(key)
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():

@@ -315,6 +315,38 @@ def set_value(data: dict[str, Any], assignment: str) -> None:
     node[parts[-1]] = yaml.safe_load(text)
 
 
+def read_yaml(path: Path, *, overrides: Sequence[str] = (), what: str = "study spec") -> tuple[dict, dict]:
+    """The mapping of a YAML file with its ``--set`` overrides applied, and the line of each key.
+
+    Raises :class:`SpecError` for an unreadable file, invalid YAML or a document that is not a
+    mapping (``what`` names the kind of file in the message).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sciml.studies.spec import read_yaml
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.yaml"
+    >>> _ = path.write_text("a: 1\\nb:\\n  c: 2\\n")
+    >>> read_yaml(path, overrides=["b.c=3"])
+    ({'a': 1, 'b': {'c': 3}}, {(): 1, ('a',): 1, ('b',): 2, ('b', 'c'): 3})
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    lines = _lines(node) if node is not None else {}
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a {what} is a mapping of keys, got {type(data).__name__}")
+    for assignment in overrides:
+        set_value(data, assignment)
+    return data, lines
+
+
 def load_spec(path: str | Path, *, overrides: Sequence[str] = (), check: bool = True) -> StudySpec:
     """Read and validate a YAML study spec; ``overrides`` are ``key=value`` strings (``--set``).
 
@@ -334,20 +366,7 @@ def load_spec(path: str | Path, *, overrides: Sequence[str] = (), check: bool = 
     line 6: metric: Extra inputs are not permitted
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read the study spec {path}: {exc.strerror or exc}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    lines = _lines(node) if node is not None else {}
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: a study spec is a mapping of keys, got {type(data).__name__}")
-    for assignment in overrides:
-        set_value(data, assignment)
+    data, lines = read_yaml(path, overrides=overrides)
     store = data.get("store")
     if isinstance(store, str) and store and not Path(store).expanduser().is_absolute():
         data["store"] = str(path.resolve().parent / store)
