@@ -184,6 +184,8 @@ class ShardedOrder:
         import torch
 
         self.n, self.rank, self.world_size = int(n), int(rank), int(world_size)
+        if self.n < 1:
+            raise ValueError(f"ShardedOrder needs at least one sample, got n={n}")
         if not 0 <= self.rank < self.world_size:
             raise ValueError(f"rank must be in [0, {self.world_size}), got {rank}")
         self.batch = self.n if batch_size is None else int(batch_size) * self.world_size

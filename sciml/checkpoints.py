@@ -141,7 +141,9 @@ def describe(value: Any) -> Any:
     """A JSON-able description of an option: callables by their qualified name, tuples as lists."""
     if callable(value) and not isinstance(value, type):
         return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', type(value).__qualname__)}"
-    return json.loads(json.dumps(value, default=repr))
+    # nested callables by name too: a repr holds a memory address, which differs from run to run
+    return json.loads(json.dumps(value, default=lambda v: describe(v) if callable(v) and not isinstance(v, type)
+                                 else repr(v)))
 
 
 def model_description(model: Any) -> dict:
