@@ -10,7 +10,6 @@ evidence lower bound and the best is continued.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Sequence
