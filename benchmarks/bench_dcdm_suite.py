@@ -6,16 +6,21 @@ an all-open box, closed all-Neumann boxes (null space: ``make_solver`` projects 
 faces.  3D (9 systems, 24³ to 64³ by default, 96³ with ``--max-3d 96``): the same families.
 Each with a smooth right-hand side (:func:`solvers.obstacles.smooth_rhs`) and a random one
 (standard normal on fluid cells, seed fixed).  Columns: CG, IC(0)-PCG, AMG-PCG (``make_solver``
-"pcg-ic0" and "cg" with the PyAMG preconditioner), the shipped DCDM model (``poisson2d`` /
-``poisson3d``): iterations to ``rtol = 1e-6``, DCDM's safeguard fallbacks, and the CPU time per
-iteration of DCDM beside AMG-PCG's (solve time / iterations, set-up apart).
+"pcg-ic0" and "cg" with the PyAMG preconditioner), the old shipped DCDM models (``poisson2d`` /
+``poisson3d``, trained on the empty open-top box) and the geometry-conditioned ones
+(``geometry2d`` / ``geometry3d``, trained on random domains): iterations to ``rtol = 1e-6``, the
+safeguard fallbacks, and the CPU time per iteration of each DCDM model beside AMG-PCG's (solve
+time / iterations, set-up apart).
 
-Every solver stops on ``||b - A x|| <= 1e-6 ||b||`` (projected ``b`` on closed domains).  DCDM
+Every operator has square (cubic) cells, as a simulation code's grid (``square_cell_operator``;
+until 2026-12-05 the suite mapped each axis onto the unit interval, so its non-square grids had
+stretched cells).  Every solver stops on ``||b - A x|| <= 1e-6 ||b||`` (projected ``b`` on closed domains).  DCDM
 runs with its defaults (coarse levels, 8 directions, Jacobi safeguard); the envelope warnings
 (obstacles, closed domains, large grids: the shipped models saw only the empty open-top box) are
-counted, not shown.  A row for a new model is added with ``--model NAME=PATH`` (a model file).
+counted, not shown.  Columns for other model files are added with ``--model NAME=PATH`` (repeatable;
+``--no-shipped`` drops the shipped geometry-conditioned column).
 
-Run ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_dcdm_suite.py [--max-3d 64] [--only 2d|3d]``;
+Run ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_dcdm_suite.py [--max-3d 96] [--only 2d|3d]``;
 prints a Markdown table and the medians/worst per column.
 """
 
@@ -28,10 +33,13 @@ import warnings
 
 import numpy as np
 
-from solvers import ObstacleLaplacian, load_pretrained, make_solver
+from sciml.models import load
+from solvers import load_pretrained, make_solver
+from solvers.deep_conjugate import PRETRAINED
 from solvers.deep_conjugate.random_domains import balls as _balls
 from solvers.deep_conjugate.random_domains import boxes as _boxes
 from solvers.deep_conjugate.random_domains import channel as _channel
+from solvers.deep_conjugate.random_domains import square_cell_operator
 from solvers.deep_conjugate.random_domains import thin_walls as _thin_walls
 from solvers.obstacles import Geometry, smooth_rhs
 
@@ -104,21 +112,38 @@ def main():
     parser.add_argument("--max-3d", type=int, default=64)
     parser.add_argument("--only", choices=("2d", "3d"), default=None)
     parser.add_argument("--max-cells", type=int, default=None, help="skip geometries with more cells (a reduced run)")
+    parser.add_argument("--model", action="append", default=[], metavar="NAME=PATH",
+                        help="another model file as a column (its dimension decides its rows)")
+    parser.add_argument("--no-shipped", action="store_true", help="leave out the shipped geometry-conditioned models")
+    parser.add_argument("--names", default=None, help="only geometries whose name contains one of these (comma-separated)")
     args = parser.parse_args()
-    models = {2: load_pretrained("poisson2d"), 3: load_pretrained("poisson3d")}
-    print("| geometry | rhs | CG | IC(0)-PCG | AMG-PCG | DCDM (shipped) | fallbacks | DCDM ms/it | AMG ms/it |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    columns = {"old": {2: load_pretrained("poisson2d"), 3: load_pretrained("poisson3d")}}
+    if not args.no_shipped:
+        columns["new"] = {dim: load_pretrained(f"geometry{dim}d") for dim in (2, 3)
+                          if f"geometry{dim}d" in PRETRAINED}
+    for item in args.model:
+        name, path = item.split("=", 1)
+        model = load(path)
+        columns[name] = {model.dim: model}
+    models = list(columns)
+    header = " | ".join(f"{m} | {m} fallbacks | {m} ms/it" for m in models)
+    print(f"| geometry | rhs | CG | IC(0)-PCG | AMG-PCG | {header} | AMG ms/it |")
+    print("|---|---|---|---|---|" + "---|---|---|" * len(models) + "---|")
     rows = []
     for geometry, closed in suite(args.max_3d):
         dim = len(geometry.grid_shape)
         if (args.only and args.only != f"{dim}d") or (args.max_cells and geometry.solid.size > args.max_cells):
             continue
-        A = ObstacleLaplacian(geometry.solid, bc=geometry.bc, closed="allow" if closed else "refuse")
+        if args.names and not any(part in geometry.name for part in args.names.split(",")):
+            continue
+        A = square_cell_operator(geometry, closed=closed)
         solvers = {"cg": make_solver(A, "cg", rtol=RTOL, on_failure="ignore"),
                    "ic0": make_solver(A, "pcg-ic0", rtol=RTOL, on_failure="ignore"),
-                   "amg": make_solver(A, "cg", preconditioner="amg", rtol=RTOL, on_failure="ignore"),
-                   "dcdm": make_solver(A, "dcdm", model=models[dim], rtol=RTOL, maxiter=MAXITER_DCDM,
-                                       on_failure="ignore")}
+                   "amg": make_solver(A, "cg", preconditioner="amg", rtol=RTOL, on_failure="ignore")}
+        for m in models:
+            if dim in columns[m]:
+                solvers[m] = make_solver(A, "dcdm", model=columns[m][dim], rtol=RTOL, maxiter=MAXITER_DCDM,
+                                         on_failure="ignore")
         for kind, b in (("smooth", smooth_rhs(geometry)), ("random", random_rhs(geometry))):
             b = np.asarray(b).ravel()
             result = {}
@@ -127,32 +152,42 @@ def main():
                     warnings.simplefilter("always")
                     info, elapsed = run(solver, b)
                 result[name] = (info, elapsed, len(caught))
-            d, a = result["dcdm"][0], result["amg"][0]
+            a = result["amg"][0]
             row = dict(geometry=geometry.name, dim=dim, rhs=kind, **{k: v[0].iterations if v[0].converged else None
                                                                        for k, v in result.items()},
-                       fallbacks=d.fallbacks, dcdm_steps=d.iterations, dcdm_ms=1e3 * result["dcdm"][1] / max(d.iterations, 1),
                        amg_ms=1e3 * result["amg"][1] / max(a.iterations, 1))
+            for m in models:
+                if m in result:
+                    d = result[m][0]
+                    row[f"{m}_fallbacks"], row[f"{m}_steps"] = d.fallbacks, d.iterations
+                    row[f"{m}_ms"] = 1e3 * result[m][1] / max(d.iterations, 1)
             rows.append(row)
 
             def show(k):
-                return "—" if row[k] is None else str(row[k])
+                return "—" if row.get(k) is None else str(row[k])
 
-            print(f"| {geometry.name} | {kind} | {show('cg')} | {show('ic0')} | {show('amg')} | {show('dcdm')} | "
-                  f"{d.fallbacks} ({100 * d.fallbacks / max(d.iterations, 1):.0f} %) | {row['dcdm_ms']:.1f} | "
+            cells = " | ".join(f"{show(m)} | {row[f'{m}_fallbacks']} ({100 * row[f'{m}_fallbacks'] / max(row[f'{m}_steps'], 1):.0f} %)"
+                               f" | {row[f'{m}_ms']:.1f}" if m in result else "n/a | | " for m in models)
+            print(f"| {geometry.name} | {kind} | {show('cg')} | {show('ic0')} | {show('amg')} | {cells} | "
                   f"{row['amg_ms']:.1f} |", flush=True)
     for dim in (2, 3):
         chosen = [r for r in rows if r["dim"] == dim]
         if not chosen:
             continue
-        for key in ("cg", "ic0", "amg", "dcdm"):
-            counts = [r[key] for r in chosen if r[key] is not None]
+        for key in ("cg", "ic0", "amg", *models):
+            if not any(key in r for r in chosen):
+                continue
+            counts = [r[key] for r in chosen if r.get(key) is not None]
             failed = len(chosen) - len(counts)
             if counts:
                 print(f"{dim}D {key}: median {statistics.median(counts):g}, worst {max(counts)}"
                       + (f", {failed} not converged" if failed else ""))
-        worst = max(100 * r["fallbacks"] / max(r["dcdm_steps"], 1) for r in chosen)
-        print(f"{dim}D dcdm fallbacks: worst {worst:.0f} % of steps; per-iteration time DCDM/AMG median "
-              f"{statistics.median(r['dcdm_ms'] / r['amg_ms'] for r in chosen):.1f}x")
+        for m in models:
+            if not any(f"{m}_steps" in r for r in chosen):
+                continue
+            worst = max(100 * r[f"{m}_fallbacks"] / max(r[f"{m}_steps"], 1) for r in chosen)
+            print(f"{dim}D {m} fallbacks: worst {worst:.0f} % of steps; per-iteration time {m}/AMG median "
+                  f"{statistics.median(r[f'{m}_ms'] / r['amg_ms'] for r in chosen):.1f}x")
 
 
 if __name__ == "__main__":

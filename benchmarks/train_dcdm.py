@@ -8,10 +8,24 @@
   the trivial direction, loss 1.0, within 250 steps), same loss and schedule.
 
 Both are trained on the empty box only; the obstacle geometries of ``bench_dcdm.py`` are unseen.
+
+The geometry-conditioned models (issue 17; :class:`solvers.deep_conjugate.GeometryDCDMNet`, trained by
+:func:`solvers.deep_conjugate.domain_training.train_geometry_dcdm`):
+
+* ``geometry2d``: random domains of every family of :func:`solvers.deep_conjugate.random_domain`
+  (obstacles, thin walls, channels, random open faces, all-open, closed, wind tunnels) on square
+  cells, sizes 24–96 per axis (odd included), a new geometry every 4 batches of 8 right-hand sides
+  (three quarters filtered noise with the lower half of the spectrum amplified 9x, a quarter
+  combinations of 48 Lanczos Ritz vectors; see ``DomainBatches``), Adam 1e-3 with cosine decay,
+  40,000 steps; 16 held-out geometries;
+* ``geometry3d``: the same at 16–40 cells per axis, batches of 4, Adam 5e-4, 11,000 steps.
+
+``--conditioning channels|kernels`` picks how the cell types enter (the comparison of RESULTS.md
+ran ``--which geometry2d --steps 3000 --name ...`` once per form, side by side).
 The network scales each input to unit RMS per cell itself (``DCDMNet``), so these models were
 trained on that convention (the files shipped before 2026-11-30 03:00 took unit-norm inputs).
-Run ``.venv/bin/python benchmarks/train_dcdm.py [--which 2d|3d|both] [--steps N]``; checkpoints
-under ``benchmarks/.checkpoints`` let an interrupted run resume.
+Run ``.venv/bin/python benchmarks/train_dcdm.py [--which 2d|3d|both|geometry2d|geometry3d] [--steps N]``
+(``--progress`` for a bar); checkpoints under ``benchmarks/.checkpoints`` let an interrupted run resume.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from pathlib import Path
 import torch
 
 from sciml.models import save
+from solvers.deep_conjugate.domain_training import train_geometry_dcdm
 from solvers.deep_conjugate.training import train_dcdm
 from solvers.obstacles import box
 
@@ -34,6 +49,13 @@ SETTINGS = {
                batch_size=10, lr=1e-3),
     "3d": dict(name="poisson3d", shape=(32, 32, 32), n_samples=2000, n_validation=200, n_ritz=1500, steps=4000,
                batch_size=4, lr=1e-4),
+}
+#: The geometry-conditioned models (random domains of every family; see the module docstring).
+GEOMETRY_SETTINGS = {
+    "geometry2d": dict(dim=2, sizes=(24, 96), batch_size=8, reuse=4, n_ritz=48, ritz_share=0.25, lr=1e-3,
+                       steps=40000, channels=16, fine=2, coarse=2),
+    "geometry3d": dict(dim=3, sizes=(16, 40), batch_size=4, reuse=4, n_ritz=48, ritz_share=0.25, lr=5e-4,
+                       steps=11000, channels=16, fine=2, coarse=2),
 }
 #: Recorded in every model file's header (with the settings and the held-out losses).
 COMMON = {"geometry": "open-top box (Dirichlet p = 0 at the top, Neumann walls)", "trained_on": "empty box only",
@@ -54,13 +76,57 @@ def recipe(key: str, *, steps: int | None = None) -> dict:
             "steps": s["steps"] if steps is None else steps}
 
 
+def geometry_recipe(key: str, *, steps: int | None = None, conditioning: str = "channels") -> dict:
+    """The recipe of a geometry-conditioned model (recorded in its file's header, hashed by its metadata)."""
+    from solvers.deep_conjugate.random_domains import FAMILIES
+
+    s = GEOMETRY_SETTINGS[key]
+    return {"dimension": s["dim"], "grid_sizes_per_axis": list(s["sizes"]), "geometry_families": list(FAMILIES),
+            "boundary_kinds": ["dirichlet", "neumann"], "closed_domains": True,
+            "training_vectors": (f"3/4 filtered noise (lower half of the spectrum 9x, damped Jacobi), "
+                                 f"{s['ritz_share']:g} Ritz combinations ({s['n_ritz']} Lanczos steps from A⁻¹·noise)"),
+            "cells": "square (spacing 1/max(shape))",
+            "loss": "residual after one line-search step (stencil matvec)", "optimizer": "adam",
+            "schedule": "cosine", "conditioning": conditioning, "input_scaling": "unit RMS per fluid cell",
+            **{k: s[k] for k in ("batch_size", "reuse", "ritz_share", "lr", "channels", "fine", "coarse")},
+            "steps": s["steps"] if steps is None else steps, "seed": 0, "script": "benchmarks/train_dcdm.py"}
+
+
+def train_geometry(key: str, *, steps: int | None, conditioning: str, name: str | None, progress: bool) -> None:
+    s = dict(GEOMETRY_SETTINGS[key])
+    steps = s["steps"] if steps is None else steps
+    name = name or key
+    start = time.perf_counter()
+    model, history = train_geometry_dcdm(
+        dim=s["dim"], steps=steps, sizes=s["sizes"], batch_size=s["batch_size"], reuse=s["reuse"],
+        n_ritz=s["n_ritz"], ritz_share=s["ritz_share"], lr=s["lr"], seed=0, progress=progress, eval_every=500,
+        checkpoint_every=250, checkpoint=ROOT / ".checkpoints" / f"dcdm-{name}-{steps}-{conditioning}.pt",
+        channels=s["channels"], fine=s["fine"], coarse=s["coarse"], conditioning=conditioning)
+    elapsed = time.perf_counter() - start
+    metadata = {**geometry_recipe(key, steps=steps, conditioning=conditioning), "wall_time_s": round(elapsed),
+                "held_out_loss": {str(k): round(e, 4) for k, e in zip(history.test_step, history.test_error)}}
+    target = TARGET if name == key else ROOT / ".models"
+    target.mkdir(exist_ok=True)
+    save(model, target / f"{name}.safetensors", metadata=metadata)
+    print(f"- {name} ({conditioning}): {model.n_parameters:,} parameters, {steps} steps in {elapsed:.0f} s; held-out "
+          "loss " + ", ".join(f"{e:.3f}@{k}" for k, e in zip(history.test_step, history.test_error)), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--which", choices=("2d", "3d", "both"), default="both")
+    parser.add_argument("--which", choices=("2d", "3d", "both", *GEOMETRY_SETTINGS), default="both")
     parser.add_argument("--steps", type=int, default=None, help="override the number of Adam steps")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--conditioning", choices=("channels", "kernels"), default="channels")
+    parser.add_argument("--name", default=None, help="save under benchmarks/.models/NAME.safetensors instead of "
+                        "shipping it (a comparison run)")
+    parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.which in GEOMETRY_SETTINGS:
+        train_geometry(args.which, steps=args.steps, conditioning=args.conditioning, name=args.name,
+                       progress=args.progress)
+        return
     for key in (("2d", "3d") if args.which == "both" else (args.which,)):
         s = dict(SETTINGS[key])
         if args.steps:

@@ -146,3 +146,66 @@ def test_random_domain_bad_input_refused(seed, case):
     }[case]
     error = rejects(bad)
     assert isinstance(error, ValueError)
+
+
+def _face_oracle(solid, bc):
+    """Per fluid cell: (open faces, closed faces) counted from the mask and the face kinds directly."""
+    shape, d = solid.shape, solid.ndim
+    opened, closed = np.zeros(shape), np.zeros(shape)
+    for index in np.ndindex(*shape):
+        if solid[index]:
+            continue
+        for axis in range(d):
+            for side, step in ((0, -1), (1, 1)):
+                j = list(index)
+                j[axis] += step
+                if not 0 <= j[axis] < shape[axis]:
+                    kind = bc[axis][side]
+                    opened[index] += kind == "dirichlet"
+                    closed[index] += kind == "neumann"
+                elif solid[tuple(j)]:
+                    closed[index] += 1
+    return opened, closed
+
+
+@covers("solvers.deep_conjugate.cell_types", "solvers.deep_conjugate.grid_stencil",
+        "solvers.deep_conjugate.CELL_TYPE_CHANNELS")
+@given(shape=st.lists(st.integers(2, 7), min_size=2, max_size=3), seed=st.integers(0, 2 ** 16),
+       kinds=st.lists(st.sampled_from(["dirichlet", "neumann"]), min_size=6, max_size=6),
+       lengths=st.lists(st.floats(0.1, 10.0), min_size=3, max_size=3), scale=st.floats(1e-3, 1e3))
+def test_cell_types_against_a_face_count(shape, seed, kinds, lengths, scale):
+    from solvers import ObstacleLaplacian
+    from solvers.deep_conjugate import CELL_TYPE_CHANNELS, cell_types, grid_stencil
+
+    d = len(shape)
+    solid = np.random.default_rng(seed).random(shape) < 0.2
+    bc = {f"{'xyz'[a]}{s}": kinds[2 * a + (s == "+")] for a in range(d) for s in "-+"}
+    A = call(lambda: ObstacleLaplacian(solid, bc=bc, closed="allow", domain=[(0, l) for l in lengths[:d]]))
+    if A is None or solid.all():
+        return
+    diagonal, couplings = call(lambda: grid_stencil(A))
+    # the stencil rebuilds the matrix: diagonal plus the couplings both ways
+    import scipy.sparse as sp
+
+    n = int(np.prod(shape))
+    rebuilt = sp.diags(diagonal.ravel())
+    for axis in range(d):
+        stride = int(np.prod(shape[axis + 1:]))
+        upper = sp.diags(-couplings[axis].ravel()[:n - stride], stride, shape=(n, n))
+        rebuilt = rebuilt + upper + upper.T
+    assert abs(rebuilt - A.to_sparse()).max() <= 1e-9 * abs(A.to_sparse()).max()
+    types = call(lambda: cell_types(A))
+    coupled = (abs(A.to_sparse() - sp.diags(A.to_sparse().diagonal())).sum(axis=1).A.ravel() > 0).reshape(shape)
+    # the bare matrix, at any scale, gives the same types when the fluid can be read off it (every fluid
+    # row coupled) and every axis has a coupling (its unit)
+    if np.array_equal(coupled, ~solid) and all((couplings[axis] > 0).any() for axis in range(d)):
+        np.testing.assert_allclose(call(lambda: cell_types(A.to_sparse() * scale, tuple(shape))), types, atol=1e-6)
+    assert types.shape == (len(CELL_TYPE_CHANNELS), *shape)
+    np.testing.assert_array_equal(types[0] + types[1], 1.0)
+    opened, closed = _face_oracle(solid, A.bc)
+    fluid = ~solid
+    keep = fluid
+    np.testing.assert_allclose(types[2][keep] * 2 * d, opened[keep], atol=1e-5)
+    np.testing.assert_allclose(types[3][keep] * 2 * d, closed[keep], atol=1e-5)
+    error = rejects(lambda: cell_types(A, tuple(shape[:-1]) + (shape[-1] + 1,)))
+    assert "grid_shape" in str(error) or "shape" in str(error)

@@ -19,6 +19,7 @@ when a model is built or loaded.
 """
 
 from .coarse import coarse_levels_for, network_directions
+from .geometry_input import CELL_TYPE_CHANNELS, cell_types, grid_stencil
 from .iteration import DCDMInfo, dcdm
 from .linear_method import DCDMSolver  # registers make_solver(..., method="dcdm")
 from .metadata import EnvelopeWarning, ModelMetadata, model_metadata
@@ -26,6 +27,6 @@ from .npsdo import NPSDOSolver, npsdo  # registers make_solver(..., method="npsd
 from .pretrained import PRETRAINED, load_pretrained
 from .random_domains import random_domain
 
-__all__ = ["DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "NPSDOSolver", "PRETRAINED",
-           "coarse_levels_for", "dcdm", "load_pretrained", "model_metadata", "network_directions", "npsdo",
+__all__ = ["CELL_TYPE_CHANNELS", "DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "NPSDOSolver", "PRETRAINED",
+           "cell_types", "coarse_levels_for", "dcdm", "grid_stencil", "load_pretrained", "model_metadata", "network_directions", "npsdo",
            "random_domain"]

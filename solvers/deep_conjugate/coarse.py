@@ -45,7 +45,8 @@ def coarse_levels_for(grid_shape: tuple[int, ...], coarse_levels: int | str = "a
     return levels
 
 
-def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_levels: int = 0) -> list[Any]:
+def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_levels: int = 0,
+                       cell_types: Any | None = None) -> list[Any]:
     """The network's search directions for the residual ``r``: ``model(r)`` on the grid and, for each
     coarse level ``l = 1..coarse_levels``, the network applied to ``r`` restricted ``l`` times (mean
     of 2×2(×2) cells) and interpolated back (bi/trilinear).
@@ -54,6 +55,11 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
     larger one.  An odd size is padded by one zero cell at its high end before a restriction and
     cropped after the interpolation back.  Runs on the model's device and dtype; returns flat float64 arrays in the namespace
     of ``r``.
+
+    A geometry-conditioned model (``model.takes_cell_types``, :class:`GeometryDCDMNet`) gets the
+    ``cell_types`` of the grid (:func:`~solvers.deep_conjugate.cell_types`; a numpy array or a
+    tensor already on the model's device), on a coarse level restricted like the residual (the
+    mean over the coarse cell; fluid where at least half of it is, the face shares masked to it).
 
     Examples
     --------
@@ -77,20 +83,35 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
         raise ValueError(f"grid_shape must be 2 or 3 positive sizes, got {grid_shape}")
     if math.prod(r.shape) != math.prod(grid_shape):
         raise ValueError(f"r has {math.prod(r.shape)} entries but grid_shape {grid_shape} has {math.prod(grid_shape)}")
+    conditioned = getattr(model, "takes_cell_types", False)
+    if conditioned and cell_types is None:
+        raise ValueError("a geometry-conditioned model needs cell_types= (solvers.deep_conjugate.cell_types(A))")
     if coarse_levels != 0:  # level 0 runs the model on the grid as it is
         coarse_levels = coarse_levels_for(grid_shape, coarse_levels)
     parameter = next(model.parameters())
     t = torch.reshape(to_torch(r).to(device=parameter.device, dtype=parameter.dtype), (1, 1) + grid_shape)
     pool = functional.avg_pool2d if len(grid_shape) == 2 else functional.avg_pool3d
     mode = "bilinear" if len(grid_shape) == 2 else "trilinear"
+    types = None
+    if conditioned:
+        types = cell_types if isinstance(cell_types, torch.Tensor) else torch.as_tensor(cell_types)
+        types = types.to(device=parameter.device, dtype=parameter.dtype).reshape((1, -1) + grid_shape)
+
+    def apply(residual, types):
+        return model(residual) if types is None else model(residual, types)
+
     outputs = []
     with torch.no_grad():
-        outputs.append(model(t))
+        outputs.append(apply(t, types))
         coarse, sizes = t, [grid_shape]
         for level in range(1, int(coarse_levels) + 1):
             coarse = pool(_padded_even(functional, coarse), 2)
             sizes.append(tuple(coarse.shape[2:]))
-            q = model(coarse)
+            if types is not None:  # the cell types averaged; a coarse cell is fluid when half of it is
+                types = pool(_padded_even(functional, types), 2)
+                fluid = (types[:, :1] >= 0.5).to(types.dtype)
+                types = torch.cat([fluid, 1 - fluid, types[:, 2:] * fluid], dim=1)
+            q = apply(coarse, types)
             for finer in reversed(sizes[:-1]):  # interpolate, then crop the padded cell of an odd size
                 q = functional.interpolate(q, scale_factor=2, mode=mode, align_corners=False)
                 q = q[(slice(None), slice(None)) + tuple(slice(0, n) for n in finer)]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from ..linear_solver import LinearSolver
 from ..solver_registry import register_solver
+from .geometry_input import checked_cell_types
 from .iteration import dcdm
 
 __all__ = ["DCDMSolver"]
 
-_OPTIONS = ("model", "grid_shape", "coarse_levels", "n_orthogonal", "safeguard", "fluid")
+_OPTIONS = ("model", "grid_shape", "coarse_levels", "n_orthogonal", "safeguard", "fluid", "cell_types")
 
 
 class DCDMSolver(LinearSolver):
@@ -20,8 +21,10 @@ class DCDMSolver(LinearSolver):
 
     ``model=`` is required (e.g. :func:`solvers.load_pretrained`); the other options of
     :func:`solvers.dcdm` (``coarse_levels``, ``n_orthogonal``, ``safeguard``, ``grid_shape``,
-    ``fluid``) pass through.  The operator is applied as given (matrix-free for a grid operator);
-    ``maxiter`` defaults to ``N``.  ``aspreconditioner`` makes one DCDM solve at ``rtol = 1e-2``.
+    ``fluid``, ``cell_types``) pass through.  The operator is applied as given (matrix-free for a
+    grid operator); ``maxiter`` defaults to ``N``.  ``aspreconditioner`` makes one DCDM solve at
+    ``rtol = 1e-2``.  A geometry-conditioned model (:class:`~solvers.deep_conjugate.GeometryDCDMNet`)
+    has the cell types of ``A`` read once, at set-up.
 
     Examples
     --------
@@ -51,6 +54,13 @@ class DCDMSolver(LinearSolver):
 
     def _setup(self) -> None:
         self._operator = self.A
+        if getattr(self.options["model"], "takes_cell_types", False):
+            grid_shape = self.options.get("grid_shape") or self.grid_shape
+            if grid_shape is None:
+                raise ValueError(f"method {self.method!r} with a geometry-conditioned model needs grid_shape= when A "
+                                 "is not a grid operator")
+            self.options["cell_types"] = checked_cell_types(self.A, self.options.get("cell_types"), grid_shape,
+                                                            fluid=self.options.get("fluid"))
 
     def _solve_impl(self, b, x0, tolerance):
         x, info = dcdm(self._operator, b, x0, rtol=0.0, atol=tolerance, maxiter=self._maxiter(), **self.options)

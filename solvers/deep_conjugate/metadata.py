@@ -17,10 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .geometry_input import CELL_TYPE_CHANNELS
+
 __all__ = ["EnvelopeWarning", "ModelMetadata", "model_metadata"]
 
 #: Header fields that are results of a training run, not its recipe (left out of the hash).
 _RESULT_KEYS = ("wall_time_s", "held_out_loss", "results")
+
+#: Models shipped with the package (``pretrained/<name>.safetensors``) and what they were trained on
+#: (re-exported by :mod:`.pretrained`).
+PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box"}
 
 #: What the shipped models were trained on, beyond what their file header states as free text.
 #: Both: the empty open-top box (Dirichlet ``p = 0`` on the top face, Neumann walls elsewhere).
@@ -111,7 +117,8 @@ class ModelMetadata:
     def envelope_issues(self, A: Any | None = None, *, grid_shape: tuple[int, ...] | None = None) -> list[str]:
         """How a solve with operator ``A`` on ``grid_shape`` leaves the training envelope (empty: inside).
 
-        Checked: the grid's size against the largest trained one (``max_scale``), the kinds of
+        Checked: the grid's size against the largest trained one (``max_scale``), the shape of
+        ``A``'s cells (``A.spacing``: every model was trained on square cells), the kinds of
         ``A``'s domain faces (``A.bc``), solid cells (``A.n_solid``) and a null space
         (``A.nullspace_size``) when those were not trained.  An operator without these attributes
         (a matrix) is checked on its grid only.
@@ -129,6 +136,10 @@ class ModelMetadata:
                 if scale >= self.max_scale:
                     issues.append(f"the grid {grid_shape} is {scale:.1f}x the largest trained {largest} along an "
                                   f"axis (envelope: < {self.max_scale:g}x)")
+        spacing = getattr(A, "spacing", None)
+        if spacing is not None and max(spacing) > 1.001 * min(spacing):
+            issues.append(f"cells of aspect ratio {max(spacing) / min(spacing):.3g} (spacing {tuple(spacing)}); "
+                          "trained on square cells")
         kinds = {kind for pair in getattr(A, "bc", ()) for kind in pair}
         unseen = sorted(kinds - set(self.boundary_kinds))
         if unseen:
@@ -172,8 +183,12 @@ def recipe_hash(recipe: Mapping[str, Any]) -> str:
 
 
 def model_metadata(name: str) -> ModelMetadata:
-    """The :class:`ModelMetadata` of the shipped model ``name`` ("poisson2d" or "poisson3d"), its
-    recipe read from the model file's header.
+    """The :class:`ModelMetadata` of the shipped model ``name`` (a key of
+    :data:`~solvers.deep_conjugate.PRETRAINED`), its recipe read from the model file's header.
+
+    The models trained on random domains (``geometry2d``, ``geometry3d``) state their envelope in
+    the header (sizes per axis, families, boundary kinds, closed domains); the open-top box models
+    have it recorded here.
 
     Examples
     --------
@@ -187,11 +202,19 @@ def model_metadata(name: str) -> ModelMetadata:
     from sciml.models import MAX_MODEL_BYTES
     from sciml.models.header import read_header
 
-    if name not in _ENVELOPES:
-        raise ValueError(f"unknown pretrained model {name!r}; available: {sorted(_ENVELOPES)}")
+    if name not in PRETRAINED:
+        raise ValueError(f"unknown pretrained model {name!r}; available: {sorted(PRETRAINED)}")
     with resources.as_file(resources.files(__package__) / "pretrained" / f"{name}.safetensors") as file:
         header = read_header(file, max_bytes=MAX_MODEL_BYTES)
     recipe = {k: v for k, v in header.metadata.items() if k not in _RESULT_KEYS}
-    return ModelMetadata(name=name, dimension=int(recipe["dimension"]), grid_sizes=(tuple(recipe["grid"]),),
-                         recipe=recipe, recipe_hash=recipe_hash(recipe), suite=dict(_SUITE[name]),
-                         **_ENVELOPES[name])
+    dimension = int(recipe["dimension"])
+    if "grid_sizes_per_axis" in recipe:  # random domains: the smallest and the largest trained grid
+        low, high = (int(n) for n in recipe["grid_sizes_per_axis"])
+        envelope = dict(grid_sizes=((low,) * dimension, (high,) * dimension),
+                        geometry_families=tuple(recipe["geometry_families"]),
+                        boundary_kinds=tuple(recipe["boundary_kinds"]), cell_types=CELL_TYPE_CHANNELS,
+                        closed_domains=bool(recipe["closed_domains"]))
+    else:
+        envelope = dict(grid_sizes=(tuple(recipe["grid"]),), **_ENVELOPES[name])
+    return ModelMetadata(name=name, dimension=dimension, recipe=recipe, recipe_hash=recipe_hash(recipe),
+                         suite=dict(_SUITE.get(name, {})), **envelope)

@@ -27,7 +27,7 @@ __all__ = ["NPSDOSolver", "npsdo"]
 def npsdo(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple[int, ...] | None = None,
           rtol: float = 1e-6, atol: float = 0.0, maxiter: int | None = None,
           callback: Callable[[Any], None] | None = None, n_orthogonal: int = 2, safeguard: bool | str = False,
-          fluid: Any | None = None) -> tuple[Any, DCDMInfo]:
+          fluid: Any | None = None, cell_types: Any | None = None) -> tuple[Any, DCDMInfo]:
     """Solve ``A x = b`` by neural-preconditioned steepest descent with orthogonalisation (the anchor's NPSDO).
 
     Parameters are those of :func:`solvers.dcdm` with the anchor's defaults: one network
@@ -55,13 +55,15 @@ def npsdo(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tupl
     (True, True)
     """
     return dcdm(A, b, x0, model=model, grid_shape=grid_shape, rtol=rtol, atol=atol, maxiter=maxiter,
-                callback=callback, coarse_levels=0, n_orthogonal=n_orthogonal, safeguard=safeguard, fluid=fluid)
+                callback=callback, coarse_levels=0, n_orthogonal=n_orthogonal, safeguard=safeguard, fluid=fluid,
+                cell_types=cell_types)
 
 
 class NPSDOSolver(DCDMSolver):
     """NPSDO (:func:`npsdo`) as a solver object: ``make_solver(A, "npsdo", model=...)``.
 
-    Options: ``model`` (required), ``grid_shape``, ``n_orthogonal``, ``safeguard``, ``fluid``.
+    Options: ``model`` (required), ``grid_shape``, ``n_orthogonal``, ``safeguard``, ``fluid``,
+    ``cell_types`` (read from ``A`` at set-up for a geometry-conditioned model).
     :meth:`aspreconditioner` applies the network once (a nonlinear operator: use a flexible method).
 
     Examples
@@ -77,7 +79,7 @@ class NPSDOSolver(DCDMSolver):
     """
 
     method = "npsdo"
-    _options = ("model", "grid_shape", "n_orthogonal", "safeguard", "fluid")
+    _options = ("model", "grid_shape", "n_orthogonal", "safeguard", "fluid", "cell_types")
 
     def _solve_impl(self, b, x0, tolerance):
         x, info = npsdo(self._operator, b, x0, rtol=0.0, atol=tolerance, maxiter=self._maxiter(), **self.options)
@@ -92,7 +94,8 @@ class NPSDOSolver(DCDMSolver):
         if not hasattr(model, "parameters"):
             q = model(r)
         else:
-            q = network_directions(model, r / max(float((r @ r) ** 0.5), 1e-300), grid_shape)[0]
+            q = network_directions(model, r / max(float((r @ r) ** 0.5), 1e-300), grid_shape,
+                                   cell_types=self.options.get("cell_types"))[0]
         fluid = self.options.get("fluid", getattr(self.A, "fluid", None))
         if fluid is not None:
             q = q * fluid.reshape(-1)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from .metadata import model_metadata
+from .metadata import PRETRAINED, model_metadata
 
 __all__ = ["PRETRAINED", "load_pretrained"]
-
-#: Models shipped with the package (``pretrained/<name>.safetensors`` beside this module) and what they were trained on.
-PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box"}
 
 
 def load_pretrained(name: str, *, device: str = "cpu"):

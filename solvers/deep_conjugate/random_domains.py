@@ -16,7 +16,7 @@ from typing import Any
 
 from ..obstacles import Geometry
 
-__all__ = ["FAMILIES", "balls", "boxes", "channel", "random_domain", "thin_walls"]
+__all__ = ["FAMILIES", "balls", "boxes", "channel", "random_domain", "square_cell_operator", "thin_walls"]
 
 #: The geometry families :func:`random_domain` draws from.
 FAMILIES = ("balls", "boxes", "thin-walls", "channel", "open-faces", "all-open", "closed", "wind-tunnel")
@@ -208,3 +208,27 @@ def _drop_enclosed(solid, bc):
     if not operator.nullspace_size:
         return solid
     return solid | (operator.nullspace_components > 0)
+
+
+def square_cell_operator(geometry: Geometry, *, closed: bool = False, backend: str = "numpy") -> Any:
+    """The :class:`solvers.ObstacleLaplacian` of ``geometry`` on square (cubic) cells of side
+    ``1 / max(shape)``, the grids a simulation code uses (``geometry.operator()`` maps every axis onto
+    the unit interval, so a 128×64 grid has cells twice as long as wide); ``closed=True`` keeps a
+    null space (``closed="allow"``).
+
+    Examples
+    --------
+    >>> from solvers.deep_conjugate import random_domain
+    >>> from solvers.deep_conjugate.random_domains import square_cell_operator
+    >>> geometry, closed = random_domain((40, 20), seed=0, family="channel")
+    >>> square_cell_operator(geometry, closed=closed).spacing
+    (0.025, 0.025)
+    """
+    from sciml.backend import to_backend
+
+    from ..obstacles import ObstacleLaplacian
+
+    shape = geometry.solid.shape
+    side = 1.0 / max(shape)
+    return ObstacleLaplacian(to_backend(geometry.solid, backend), bc=geometry.bc, domain=[(0.0, n * side) for n in shape],
+                             closed="allow" if closed else "refuse")

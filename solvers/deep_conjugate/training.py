@@ -27,11 +27,14 @@ from .network import DCDMNet
 __all__ = ["dcdm_loss", "ritz_vectors", "train_dcdm", "training_vectors"]
 
 
-def ritz_vectors(A, n_vectors: int, *, seed: int = 0, dense_below: int = 6000) -> tuple[np.ndarray, np.ndarray]:
+def ritz_vectors(A, n_vectors: int, *, seed: int = 0, dense_below: int = 6000,
+                 start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Approximate eigenpairs ``(values [m], vectors [N, m])`` of the sparse SPD matrix ``A``.
 
     Below ``dense_below`` unknowns: the exact eigendecomposition, ``n_vectors`` (or all) pairs
-    spread over the spectrum.  Above: ``n_vectors`` Lanczos steps from ``A·randn`` with full
+    spread over the spectrum.  Above: ``n_vectors`` Lanczos steps from ``start`` (``A·randn`` by
+    default: its low modes are damped by their eigenvalues, so the lowest Ritz pairs converge
+    slowly; a start with all modes, such as masked noise, resolves them) with full
     reorthogonalisation, Ritz values below ``1e-8`` dropped.  Ascending values.
     """
     n = A.shape[0]
@@ -43,7 +46,7 @@ def ritz_vectors(A, n_vectors: int, *, seed: int = 0, dense_below: int = 6000) -
         keep = np.unique(np.linspace(0, n - 1, m).round().astype(int))
         return values[keep], vectors[:, keep]
     rng = np.random.default_rng(seed)
-    q = A @ rng.standard_normal(n)
+    q = A @ rng.standard_normal(n) if start is None else np.array(start, dtype=np.float64).ravel()
     basis = np.zeros((n, m))
     alpha, beta = np.zeros(m), np.zeros(m)
     q /= np.linalg.norm(q)
