@@ -147,35 +147,31 @@ def cell_types(A: Any, grid_shape: tuple[int, ...] | None = None, *, fluid: Any 
     diagonal, couplings = grid_stencil(A, grid_shape)
     grid_shape = diagonal.shape
     spacing = getattr(A, "spacing", None)  # a grid operator's coupling unit per axis is 1/h²
+    d = len(grid_shape)
+    sides = []  # per axis: the coupling to the next cell and to the previous one
+    for axis in range(d):
+        behind = np.zeros_like(couplings[axis])
+        index, source = [slice(None)] * d, [slice(None)] * d
+        index[axis], source[axis] = slice(1, None), slice(0, -1)
+        behind[tuple(index)] = couplings[axis][tuple(source)]
+        sides.append((couplings[axis], behind))
+    total = sum(ahead + behind for ahead, behind in sides)
     if fluid is None:
         fluid = getattr(A, "fluid", None)
     if fluid is None:
-        linked = couplings.sum(axis=0)
-        for axis in range(len(grid_shape)):  # the backward couplings too
-            linked += np.roll(couplings[axis], 1, axis=axis) * (np.arange(grid_shape[axis]) > 0).reshape(
-                (-1,) + (1,) * (len(grid_shape) - axis - 1))
-        fluid = linked != 0
+        fluid = total != 0
     fluid = np.asarray(to_numpy(fluid), dtype=bool)
     if fluid.size != diagonal.size:
         raise ValueError(f"fluid has {fluid.size} entries, expected grid_shape {grid_shape}")
     fluid = fluid.reshape(grid_shape)
-    d = len(grid_shape)
-    # per cell: the coupling weight to both neighbours, the number of coupled faces, and the coupling
-    # unit of its uncoupled faces (per axis: the median coupling along it, so anisotropic grids work)
+    # per axis: the uncoupled faces of each cell (0, 1, 2) and the axis' coupling unit
     everywhere = couplings[couplings > 0]
     fallback = float(np.median(everywhere)) if everywhere.size else 1.0
-    total = np.zeros(grid_shape)
-    missing, units = [], []  # per axis: uncoupled faces of each cell (0, 1, 2) and the axis' coupling unit
-    for axis in range(d):
-        ahead = couplings[axis]
-        behind = np.zeros_like(ahead)
-        index, source = [slice(None)] * d, [slice(None)] * d
-        index[axis], source[axis] = slice(1, None), slice(0, -1)
-        behind[tuple(index)] = ahead[tuple(source)]
+    missing, units = [], []
+    for axis, (ahead, behind) in enumerate(sides):
         along = ahead[ahead > 0]
         units.append(1.0 / float(spacing[axis]) ** 2 if spacing is not None
                      else float(np.median(along)) if along.size else fallback)
-        total += ahead + behind
         missing.append(2 - (ahead > 0).astype(int) - (behind > 0))
     excess = diagonal - total
     # which uncoupled faces are open: the split over the axes whose open-face weights best pay the excess
