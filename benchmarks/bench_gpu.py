@@ -391,7 +391,7 @@ def section_dcdm(fig: Figures, quick: bool, repeat: int):
         if device == "cuda":
             torch.cuda.synchronize()
         t_dcdm = t
-        rows.append(("DCDM (defaults: coarse levels auto, 8 directions)", f"{backend} + torch {device}", info.iterations,
+        rows.append(("DCDM (defaults: coarse levels auto, 32 directions)", f"{backend} + torch {device}", info.iterations,
                      t, f"fallbacks {info.fallbacks}; true residual {residual(x):.1e}"))
         t, (x, info) = measure(lambda: cg(S, b, rtol=1e-6, maxiter=50_000), backend, repeat=repeat)
         rows.append(("solvers.cg (CSR)", backend, info.iterations, t, f"true residual {residual(x):.1e}"))

@@ -25,7 +25,9 @@ ran ``--which geometry2d --steps 3000 --name ...`` once per form, side by side).
 The network scales each input to unit RMS per cell itself (``DCDMNet``), so these models were
 trained on that convention (the files shipped before 2026-11-30 03:00 took unit-norm inputs).
 Run ``.venv/bin/python benchmarks/train_dcdm.py [--which 2d|3d|both|geometry2d|geometry3d] [--steps N]``
-(``--progress`` for a bar); checkpoints under ``benchmarks/.checkpoints`` let an interrupted run resume.
+(a progress bar on a terminal, ``--no-progress`` without); checkpoints under ``benchmarks/.checkpoints``
+let an interrupted run resume, and ``--export-checkpoint`` ships a geometry model from the latest one
+(a run stopped before the end of its schedule).
 """
 
 from __future__ import annotations
@@ -92,7 +94,24 @@ def geometry_recipe(key: str, *, steps: int | None = None, conditioning: str = "
             "steps": s["steps"] if steps is None else steps, "seed": 0, "script": "benchmarks/train_dcdm.py"}
 
 
-def train_geometry(key: str, *, steps: int | None, conditioning: str, name: str | None, progress: bool) -> None:
+def _checkpoint_path(name: str, steps: int, conditioning: str) -> Path:
+    return ROOT / ".checkpoints" / f"dcdm-{name}-{steps}-{conditioning}.pt"
+
+
+def _ship(model, key, *, name, steps, conditioning, elapsed, history, stopped_at=None) -> None:
+    metadata = {**geometry_recipe(key, steps=steps, conditioning=conditioning), "wall_time_s": round(elapsed),
+                "held_out_loss": {str(k): round(e, 4) for k, e in zip(history["test_step"], history["test_error"])}}
+    if stopped_at is not None:
+        metadata["stopped_at_step"] = stopped_at
+    target = TARGET if name == key else ROOT / ".models"
+    target.mkdir(exist_ok=True)
+    save(model, target / f"{name}.safetensors", metadata=metadata)
+    print(f"- {name} ({conditioning}): {model.n_parameters:,} parameters, {stopped_at or steps} of {steps} steps in "
+          f"{elapsed:.0f} s; held-out loss " + ", ".join(f"{e:.3f}@{k}" for k, e in
+                                                        zip(history["test_step"], history["test_error"])), flush=True)
+
+
+def train_geometry(key: str, *, steps: int | None, conditioning: str, name: str | None, progress: bool | None) -> None:
     s = dict(GEOMETRY_SETTINGS[key])
     steps = s["steps"] if steps is None else steps
     name = name or key
@@ -100,16 +119,29 @@ def train_geometry(key: str, *, steps: int | None, conditioning: str, name: str 
     model, history = train_geometry_dcdm(
         dim=s["dim"], steps=steps, sizes=s["sizes"], batch_size=s["batch_size"], reuse=s["reuse"],
         n_ritz=s["n_ritz"], ritz_share=s["ritz_share"], lr=s["lr"], seed=0, progress=progress, eval_every=500,
-        checkpoint_every=250, checkpoint=ROOT / ".checkpoints" / f"dcdm-{name}-{steps}-{conditioning}.pt",
+        checkpoint_every=250, checkpoint=_checkpoint_path(name, steps, conditioning),
         channels=s["channels"], fine=s["fine"], coarse=s["coarse"], conditioning=conditioning)
-    elapsed = time.perf_counter() - start
-    metadata = {**geometry_recipe(key, steps=steps, conditioning=conditioning), "wall_time_s": round(elapsed),
-                "held_out_loss": {str(k): round(e, 4) for k, e in zip(history.test_step, history.test_error)}}
-    target = TARGET if name == key else ROOT / ".models"
-    target.mkdir(exist_ok=True)
-    save(model, target / f"{name}.safetensors", metadata=metadata)
-    print(f"- {name} ({conditioning}): {model.n_parameters:,} parameters, {steps} steps in {elapsed:.0f} s; held-out "
-          "loss " + ", ".join(f"{e:.3f}@{k}" for k, e in zip(history.test_step, history.test_error)), flush=True)
+    _ship(model, key, name=name, steps=steps, conditioning=conditioning, elapsed=time.perf_counter() - start,
+          history=history.as_dict())
+
+
+def export_checkpoint(key: str, *, steps: int | None, conditioning: str, name: str | None) -> None:
+    """Ship the model of a run's latest checkpoint (a run stopped before the end of its schedule; the
+    header records ``stopped_at_step``).  A rerun of the same command writes the same checkpoint on its way."""
+    from solvers.deep_conjugate.geometry_network import GeometryDCDMNet
+
+    from sciml.checkpoints import read_checkpoint
+
+    s = GEOMETRY_SETTINGS[key]
+    steps = s["steps"] if steps is None else steps
+    name = name or key
+    state = read_checkpoint(_checkpoint_path(name, steps, conditioning))
+    model = GeometryDCDMNet(s["dim"], channels=s["channels"], fine=s["fine"], coarse=s["coarse"],
+                            conditioning=conditioning, seed=0)
+    model.load_state_dict({k.removeprefix("network."): v for k, v in state["model"].items()})
+    history = state["history"]
+    _ship(model.eval(), key, name=name, steps=steps, conditioning=conditioning, elapsed=history["wall_time"][-1],
+          history=history, stopped_at=int(state["step"]))
 
 
 def main():
@@ -120,12 +152,17 @@ def main():
     parser.add_argument("--conditioning", choices=("channels", "kernels"), default="channels")
     parser.add_argument("--name", default=None, help="save under benchmarks/.models/NAME.safetensors instead of "
                         "shipping it (a comparison run)")
-    parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (default: one on a terminal)")
+    parser.add_argument("--export-checkpoint", action="store_true",
+                        help="ship the model of the run's latest checkpoint instead of training (a run stopped early)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.export_checkpoint:
+        export_checkpoint(args.which, steps=args.steps, conditioning=args.conditioning, name=args.name)
+        return
     if args.which in GEOMETRY_SETTINGS:
         train_geometry(args.which, steps=args.steps, conditioning=args.conditioning, name=args.name,
-                       progress=args.progress)
+                       progress=False if args.no_progress else None)
         return
     for key in (("2d", "3d") if args.which == "both" else (args.which,)):
         s = dict(SETTINGS[key])
