@@ -107,10 +107,8 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
         for level in range(1, int(coarse_levels) + 1):
             coarse = pool(_padded_even(functional, coarse), 2)
             sizes.append(tuple(coarse.shape[2:]))
-            if types is not None:  # the cell types averaged; a coarse cell is fluid when half of it is
-                types = pool(_padded_even(functional, types), 2)
-                fluid = (types[:, :1] >= 0.5).to(types.dtype)
-                types = torch.cat([fluid, 1 - fluid, types[:, 2:] * fluid], dim=1)
+            if types is not None:
+                types = _restricted_types(torch, pool(_padded_even(functional, types), 2))
             q = apply(coarse, types)
             for finer in reversed(sizes[:-1]):  # interpolate, then crop the padded cell of an odd size
                 q = functional.interpolate(q, scale_factor=2, mode=mode, align_corners=False)
@@ -118,6 +116,13 @@ def network_directions(model, r: Any, grid_shape: tuple[int, ...], *, coarse_lev
             outputs.append(q)
     return [xp.astype(xp.reshape(from_torch(q.reshape(-1).contiguous(), xp), (-1,)), xp.float64) for q in outputs]
 
+
+
+def _restricted_types(torch, pooled):
+    """Cell types on a coarse level from their means over each coarse cell: fluid where at least half
+    of it is, the face shares kept there."""
+    fluid = (pooled[:, :1] >= 0.5).to(pooled.dtype)
+    return torch.cat([fluid, 1 - fluid, pooled[:, 2:] * fluid], dim=1)
 
 
 def _padded_even(functional, t):

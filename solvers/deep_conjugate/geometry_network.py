@@ -38,6 +38,7 @@ from sciml.backend import torch_seeded
 from sciml.models import Model
 
 from .geometry_input import CELL_TYPE_CHANNELS
+from .network import _slow_single_sample
 
 __all__ = ["GeometryDCDMNet"]
 
@@ -61,12 +62,20 @@ class _Layer(nn.Module):
 
     def forward(self, h, types, fluid):
         if self.conditioning == "channels":
-            out = self.conv(torch.cat([h, types], dim=1))
+            out = _convolve(self.conv, torch.cat([h, types], dim=1))
         else:
-            weights = torch.softmax(self.mix(types), dim=1)  # [B, T, *grid]
-            banks = self.convs(h).unflatten(1, (self.n_kernels, -1))  # [B, T, C, *grid]
+            weights = torch.softmax(_convolve(self.mix, types), dim=1)  # [B, T, *grid]
+            banks = _convolve(self.convs, h).unflatten(1, (self.n_kernels, -1))  # [B, T, C, *grid]
             out = (weights.unsqueeze(2) * banks).sum(dim=1)
         return h + torch.relu(out) * fluid
+
+
+def _convolve(conv, x):
+    """``conv(x)``; a single 3D sample that torch would send to its slow native kernel goes as a pair
+    (see :func:`~solvers.deep_conjugate.network._slow_single_sample`; the copy adds no gradient)."""
+    if _slow_single_sample(x, x.shape[1]):
+        return conv(torch.cat([x, x]))[:1]
+    return conv(x)
 
 
 class GeometryDCDMNet(Model, nn.Module):
@@ -146,13 +155,13 @@ class GeometryDCDMNet(Model, nn.Module):
         count = torch.clamp(fluid.sum(dim=tuple(range(1, r.ndim)), keepdim=True), min=1.0)
         rms = torch.sqrt((r * r * fluid).sum(dim=tuple(range(1, r.ndim)), keepdim=True) / count)
         r = r * fluid / torch.clamp(rms, min=torch.finfo(r.dtype).tiny)
-        h = self.first(torch.cat([r, types], dim=1)) * fluid
+        h = _convolve(self.first, torch.cat([r, types], dim=1)) * fluid
         for layer in self.fine_down:
             h = layer(h, types, fluid)
         h = self._coarser(h, types)
         for layer in self.fine_up:
             h = layer(h, types, fluid)
-        return self.last(h) * fluid
+        return _convolve(self.last, h) * fluid
 
     def _coarser(self, h, types):
         """``h`` plus the correction from the next coarser level (recursively), or ``h`` on a coarsest grid."""
