@@ -4,7 +4,7 @@ Systems (open-top box: walls, zero pressure at the top; smooth Gaussian right-ha
 n/16 cells off the symmetry axes): 2D 64² empty box (the training geometry of ``poisson2d``) and
 with a disc (unseen), the disc at 128²; 3D 32³ with a sphere; 3D 64³ with a sphere (``poisson3d``
 was trained at 32³).  DCDM runs twice: the paper's iteration (``coarse_levels=0, n_orthogonal=2``)
-and the defaults of :func:`solvers.dcdm` (coarse levels down to 8 cells per axis, 32 directions; 8 until 2026-12-05).
+and the defaults of :func:`solvers.dcdm` (coarse levels down to 8 cells per axis, 64 directions; 8 until 2026-12-05).
 Every method stops on the same relative rule ``||b - A x|| <= tol ||b||``; the Krylov side runs in
 float64, the networks in float32 on the CPU (``--device cuda`` with ``--backend cupy`` on
 a GPU).  Times are solve times; set-up (IC(0) factorisation, AMG hierarchy) is reported apart.

@@ -15,7 +15,7 @@ time / iterations, set-up apart).
 Every operator has square (cubic) cells, as a simulation code's grid (``square_cell_operator``;
 until 2026-12-05 the suite mapped each axis onto the unit interval, so its non-square grids had
 stretched cells).  Every solver stops on ``||b - A x|| <= 1e-6 ||b||`` (projected ``b`` on closed domains).  DCDM
-runs with its defaults (coarse levels, 32 directions, Jacobi safeguard); the envelope warnings
+runs with its defaults (coarse levels, 64 directions, Jacobi safeguard); the envelope warnings
 (obstacles, closed domains, large grids: the shipped models saw only the empty open-top box) are
 counted, not shown.  Columns for other model files are added with ``--model NAME=PATH`` (repeatable;
 ``--no-shipped`` drops the shipped geometry-conditioned column).

@@ -99,7 +99,7 @@ def test_dcdm_with_a_linear_preconditioner_matches_pcg_and_safeguard_rescues_a_b
     assert info.converged and abs(info.iterations - reference) <= 2 and info.fallbacks == 0
     np.testing.assert_allclose(np.linalg.norm(S @ x - b) / np.linalg.norm(b), info.residuals[-1] / info.residuals[0],
                                rtol=1e-6)
-    # the default ("switch" safeguard, 32 directions kept) keeps IC(0)'s steps: still PCG
+    # the default ("switch" safeguard, 64 directions kept) keeps IC(0)'s steps: still PCG
     assert dcdm(A, b, model=M.matvec, grid_shape=(32, 32), rtol=1e-8)[1].iterations == reference
     rng = np.random.default_rng(0)
     jacobi = pcg(S, b, M="jacobi", rtol=1e-4)[1].iterations

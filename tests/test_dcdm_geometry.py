@@ -143,3 +143,87 @@ def test_dcdm_with_a_conditioned_model_checks_its_input():
     assert solver.options["cell_types"].shape == (4, 16, 16)            # read once, at set-up
     _, info = solver.solve(b)
     assert info.iterations == 3 and np.isfinite(info.residuals).all()
+
+
+def _l_shaped_channel(shape=(70, 54)):
+    """A layout outside the suite and the training families: an L-shaped fluid region (the upper right
+    quadrant solid) with a slot obstacle, open faces x- and y+, walls elsewhere, square cells."""
+    from solvers.obstacles import Geometry
+
+    solid = np.zeros(shape, dtype=bool)
+    solid[shape[0] // 2:, shape[1] // 2:] = True
+    solid[shape[0] // 5: shape[0] // 5 + 3, shape[1] // 6: shape[1] // 2 + 4] = True
+    return Geometry("L-shaped", solid, {"x-": "dirichlet", "x+": "neumann", "y-": "neumann", "y+": "dirichlet"})
+
+
+@pytest.fixture(scope="module")
+def geometry2d():
+    from solvers import load_pretrained
+
+    return load_pretrained("geometry2d")
+
+
+def test_shipped_geometry_model_on_an_unseen_layout(geometry2d):
+    import warnings
+
+    from solvers import load_pretrained
+    from solvers.deep_conjugate.random_domains import square_cell_operator
+
+    geometry = _l_shaped_channel()
+    A, b = square_cell_operator(geometry), smooth_rhs(geometry).ravel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inside the new model's envelope: no warning
+        x, info = make_solver(A, "dcdm", model=geometry2d, rtol=1e-6).solve(b)
+    assert np.linalg.norm(A @ x - b) <= 1e-6 * np.linalg.norm(b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, old = make_solver(A, "dcdm", model=load_pretrained("poisson2d"), rtol=1e-6, maxiter=400,
+                             on_failure="ignore").solve(b)
+    _, ic0 = make_solver(A, "pcg-ic0", rtol=1e-6).solve(b)
+    print("L2D", info.iterations, old.iterations, ic0.iterations, info.fallbacks)
+    assert info.iterations <= NEW_2D_BOUND and info.iterations < ic0.iterations
+    assert info.fallbacks <= 0.05 * info.iterations
+
+
+def test_shipped_geometry_model_metadata(geometry2d):
+    from solvers.deep_conjugate import model_metadata
+    from solvers.deep_conjugate.random_domains import FAMILIES
+
+    meta = model_metadata("geometry2d")
+    assert geometry2d.metadata == meta and geometry2d.takes_cell_types
+    assert meta.grid_sizes == ((24, 24), (96, 96)) and meta.closed_domains
+    assert meta.geometry_families == FAMILIES and set(meta.cell_types) == {"fluid", "solid", "dirichlet", "neumann"}
+    assert meta.envelope_issues(grid_shape=(257, 257)) == []          # 2.7x the largest trained: inside
+    assert "4.2x" in meta.envelope_issues(grid_shape=(400, 96))[0]
+    stretched = box_with_ball((48, 24)).operator()                      # unit box: cells twice as long
+    assert "aspect ratio 2" in meta.envelope_issues(stretched)[0]
+    from solvers.deep_conjugate.metadata import recipe_hash
+
+    train = __import__("importlib").import_module("test_dcdm_metadata")._train_script()
+    recipe = dict(meta.recipe)
+    stopped = recipe.pop("stopped_at_step", None)
+    assert recipe == train.geometry_recipe("geometry2d") and len(meta.recipe_hash) == 16
+    assert stopped is None or 0 < stopped < recipe["steps"]
+    assert meta.recipe_hash == recipe_hash(meta.recipe)
+
+
+def test_shipped_3d_geometry_model_on_an_unseen_layout():
+    import warnings
+
+    from solvers import load_pretrained
+    from solvers.deep_conjugate.random_domains import square_cell_operator
+    from solvers.obstacles import Geometry
+
+    solid = np.zeros((28, 24, 20), dtype=bool)
+    solid[14:, 12:, :] = True                          # an L-shaped prism
+    solid[5:8, 3:14, 4:16] = True                      # a slab obstacle
+    geometry = Geometry("L-prism", solid, {"x-": "dirichlet", "x+": "neumann", "y": "neumann",
+                                           "z-": "neumann", "z+": "dirichlet"})
+    A, b = square_cell_operator(geometry), smooth_rhs(geometry).ravel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x, info = make_solver(A, "dcdm", model=load_pretrained("geometry3d"), rtol=1e-6).solve(b)
+    assert np.linalg.norm(A @ x - b) <= 1e-6 * np.linalg.norm(b)
+    _, ic0 = make_solver(A, "pcg-ic0", rtol=1e-6).solve(b)
+    print("L3D", info.iterations, ic0.iterations, info.fallbacks)
+    assert info.iterations <= NEW_3D_BOUND and info.iterations < ic0.iterations

@@ -80,7 +80,7 @@ def _optimal_coefficients(gram, rhs, index):
 def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple[int, ...] | None = None,
          rtol: float = 1e-6,
          atol: float = 0.0, maxiter: int | None = None, callback: Callable[[Any], None] | None = None,
-         coarse_levels: int | str = "auto", n_orthogonal: int = 32, safeguard: bool | str = "switch",
+         coarse_levels: int | str = "auto", n_orthogonal: int = 64, safeguard: bool | str = "switch",
          fluid: Any | None = None, cell_types: Any | None = None) -> tuple[Any, DCDMInfo]:
     """Solve ``A x = b`` with search directions from a network (deep conjugate directions).
 
@@ -118,10 +118,14 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
         ones (64³ sphere with the 32³ model: 29 iterations to 1e-6 instead of 79); 0 is the paper's method.
     n_orthogonal : int
         Previous steps each new direction is A-orthogonalised against (2 in the paper; each keeps
-        two vectors of the grid in memory).  The directions of a nonlinear network lose
-        conjugacy, so a longer memory pays (square-cell suite geometries, smooth right-hand side,
-        8 -> 32: shipped 2D model 64² disc 21 -> 18, 128×64 wind tunnel 173 -> 93, thin walls
-        128² 95 -> 61; a partly trained geometry model 53 -> 26, 111 -> 36, 237 -> 157).
+        two vectors of the grid in memory: 64 at 96³ hold 0.9 GB, lower it for large 3D grids).
+        The directions of a nonlinear network lose conjugacy, so a longer memory pays
+        (square-cell suite geometries, smooth right-hand side, 8 -> 32: shipped 2D model 64² disc
+        21 -> 18, 128×64 wind tunnel 173 -> 93, thin walls 128² 95 -> 61; a partly trained
+        geometry model 53 -> 26, 111 -> 36, 237 -> 157; 32 -> 64 with the shipped geometry model:
+        thin walls 128² 98 -> 57, 257² five discs 77 -> 55, 192×96 wind tunnel with a thin wall
+        99 -> 54, 128 no further).  The kept directions are two ring buffers: a candidate is
+        orthogonalised against all of them in two matrix-vector products.
     safeguard : "switch", "subspace" or False
         Also consider the Jacobi-preconditioned residual direction.  ``"switch"`` (the default,
         ``True`` is the same) takes it for a step when it alone reduces the A-norm error more
@@ -245,13 +249,19 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
     if residuals[0] <= tolerance:
         return xp.reshape(x, b.shape), DCDMInfo(0, 0, residuals, tolerance)
 
-    directions: list[tuple[Any, Any, float]] = []  # (p, A p, pᵀAp) of the last steps
+    # the last n_orthogonal steps (p, A p, pᵀAp) as the rows of two ring buffers, so that a candidate is
+    # A-orthogonalised against all of them in two matrix-vector products (classical Gram-Schmidt: the
+    # kept directions are A-orthogonal to each other, each having been made so against the ones before)
+    keep = int(n_orthogonal)
+    kept_p = kept_ap = kept_pap = None
+    count, slot = 0, 0
 
     def prepare(q):
         if mask is not None:
             q = q * mask
-        for p, ap, pap in directions:
-            q = q - (_dot(xp, q, ap) / pap) * p
+        if count:
+            coefficients = (kept_ap[:count, ...] @ q) / kept_pap[:count]
+            q = q - coefficients @ kept_p[:count, ...]
         return q, matvec(q)
 
     status, fallbacks, k = maxiter, 0, 0
@@ -270,9 +280,12 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
             x = x + (_dot(xp, q, r) / curvature) * q
             r = b_flat - matvec(x)
             residuals.append(math.sqrt(_dot(xp, r, r)))
-            directions.append((q, aq, curvature))
-            if len(directions) > int(n_orthogonal):
-                directions.pop(0)
+            if keep:
+                if kept_p is None:
+                    kept_p, kept_ap = xp.zeros((keep, n), dtype=q.dtype), xp.zeros((keep, n), dtype=q.dtype)
+                    kept_pap = xp.ones((keep,), dtype=q.dtype)
+                kept_p[slot, ...], kept_ap[slot, ...], kept_pap[slot] = q, aq, curvature
+                slot, count = (slot + 1) % keep, min(count + 1, keep)
             if callback is not None:
                 callback(x)
             if residuals[-1] <= tolerance:

@@ -26,7 +26,9 @@ _RESULT_KEYS = ("wall_time_s", "held_out_loss", "results")
 
 #: Models shipped with the package (``pretrained/<name>.safetensors``) and what they were trained on
 #: (re-exported by :mod:`.pretrained`).
-PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box"}
+PRETRAINED = {"poisson2d": "64² open-top box", "poisson3d": "32³ open-top box",
+              "geometry2d": "geometry-conditioned: random domains and face mixes, 24–96 cells per axis",
+              "geometry3d": "geometry-conditioned: random domains and face mixes, 16–40 cells per axis"}
 
 #: What the shipped models were trained on, beyond what their file header states as free text.
 #: Both: the empty open-top box (Dirichlet ``p = 0`` on the top face, Neumann walls elsewhere).
