@@ -18,7 +18,9 @@ The geometry-conditioned models (issue 17; :class:`solvers.deep_conjugate.Geomet
   (three quarters filtered noise with the lower half of the spectrum amplified 9x, a quarter
   combinations of 48 Lanczos Ritz vectors; see ``DomainBatches``), Adam 1e-3 with cosine decay,
   40,000 steps; 16 held-out geometries;
-* ``geometry3d``: the same at 16–40 cells per axis, batches of 4, Adam 5e-4, 11,000 steps.
+* ``geometry3d``: the same at 16–40 cells per axis, batches of 4, Adam 5e-4, an 11,000-step
+  schedule; the shipped model is its step-8,500 checkpoint (the run was stopped for time and the
+  model exported with ``--export-checkpoint``; its header records ``stopped_at_step``).
 
 ``--conditioning channels|kernels`` picks how the cell types enter (the comparison of RESULTS.md
 ran ``--which geometry2d --steps 3000 --name ...`` once per form, side by side).

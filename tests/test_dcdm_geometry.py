@@ -180,8 +180,8 @@ def test_shipped_geometry_model_on_an_unseen_layout(geometry2d):
         _, old = make_solver(A, "dcdm", model=load_pretrained("poisson2d"), rtol=1e-6, maxiter=400,
                              on_failure="ignore").solve(b)
     _, ic0 = make_solver(A, "pcg-ic0", rtol=1e-6).solve(b)
-    print("L2D", info.iterations, old.iterations, ic0.iterations, info.fallbacks)
-    assert info.iterations <= NEW_2D_BOUND and info.iterations < ic0.iterations
+    # measured: 18 iterations, the old model 36, IC(0)-PCG 76
+    assert info.iterations <= 24 and info.iterations < old.iterations and info.iterations < ic0.iterations
     assert info.fallbacks <= 0.05 * info.iterations
 
 
@@ -225,5 +225,5 @@ def test_shipped_3d_geometry_model_on_an_unseen_layout():
         x, info = make_solver(A, "dcdm", model=load_pretrained("geometry3d"), rtol=1e-6).solve(b)
     assert np.linalg.norm(A @ x - b) <= 1e-6 * np.linalg.norm(b)
     _, ic0 = make_solver(A, "pcg-ic0", rtol=1e-6).solve(b)
-    print("L3D", info.iterations, ic0.iterations, info.fallbacks)
-    assert info.iterations <= NEW_3D_BOUND and info.iterations < ic0.iterations
+    # measured: 20 iterations, IC(0)-PCG 45
+    assert info.iterations <= 27 and info.iterations < ic0.iterations and info.fallbacks == 0

@@ -41,12 +41,16 @@ _ENVELOPES = {
 
 #: The models' figures on the named suite (``benchmarks/bench_dcdm_suite.py``, see RESULTS.md, issue 17).
 #: Iterations to 1e-6 over the rows that converged within 400; fallbacks as a share of the steps.
+#: Square cells, DCDM defaults (64 kept directions) since 2026-12-05.
 _SUITE: dict[str, dict[str, Any]] = {
-    "poisson2d": {"date": "2026-12-04", "rows": 26, "converged": 24, "median_iterations": 43.5,
-                  "worst_iterations": 282, "worst_fallback_share": 0.38, "amg_pcg_median": 9, "ic0_pcg_median": 126},
-    "poisson3d": {"date": "2026-12-04", "rows": 12, "converged": 12, "median_iterations": 24,
-                  "worst_iterations": 148, "worst_fallback_share": 0.26, "amg_pcg_median": 8, "ic0_pcg_median": 72,
-                  "reduced": "geometries up to 65,000 cells (no 64³, 48³ mixed faces or 96³)"},
+    "poisson2d": {"date": "2026-12-05", "rows": 26, "converged": 26, "median_iterations": 35.5,
+                  "worst_iterations": 156, "worst_fallback_share": 0.19, "amg_pcg_median": 9, "ic0_pcg_median": 138},
+    "geometry2d": {"date": "2026-12-05", "rows": 26, "converged": 26, "median_iterations": 29.5,
+                   "worst_iterations": 57, "worst_fallback_share": 0.0, "amg_pcg_median": 9, "ic0_pcg_median": 138},
+    "poisson3d": {"date": "2026-12-05", "rows": 20, "converged": 20, "median_iterations": 23.5,
+                  "worst_iterations": 103, "worst_fallback_share": 0.38, "amg_pcg_median": 8, "ic0_pcg_median": 83.5},
+    "geometry3d": {"date": "2026-12-05", "rows": 20, "converged": 20, "median_iterations": 33,
+                   "worst_iterations": 67, "worst_fallback_share": 0.0, "amg_pcg_median": 8, "ic0_pcg_median": 83.5},
 }
 
 
