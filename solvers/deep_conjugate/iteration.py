@@ -251,7 +251,8 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
 
     # the last n_orthogonal steps (p, A p, pᵀAp) as the rows of two ring buffers, so that a candidate is
     # A-orthogonalised against all of them in two matrix-vector products (classical Gram-Schmidt: the
-    # kept directions are A-orthogonal to each other, each having been made so against the ones before)
+    # kept directions are A-orthogonal to each other, each having been made so against the ones before);
+    # the buffers grow by doubling, so a short solve does not allocate n_orthogonal rows
     keep = int(n_orthogonal)
     kept_p = kept_ap = kept_pap = None
     count, slot = 0, 0
@@ -281,9 +282,12 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
             r = b_flat - matvec(x)
             residuals.append(math.sqrt(_dot(xp, r, r)))
             if keep:
-                if kept_p is None:
-                    kept_p, kept_ap = xp.zeros((keep, n), dtype=q.dtype), xp.zeros((keep, n), dtype=q.dtype)
-                    kept_pap = xp.ones((keep,), dtype=q.dtype)
+                if kept_p is None or (count == kept_p.shape[0] < keep):  # grow by doubling up to keep rows
+                    rows = min(keep, 8 if kept_p is None else 2 * kept_p.shape[0])
+                    grown = [xp.zeros((rows, n), dtype=q.dtype) for _ in range(2)] + [xp.ones((rows,), dtype=q.dtype)]
+                    if kept_p is not None:  # not wrapped yet: rows 0..count-1 in order
+                        grown[0][:count, ...], grown[1][:count, ...], grown[2][:count] = kept_p, kept_ap, kept_pap
+                    kept_p, kept_ap, kept_pap = grown
                 kept_p[slot, ...], kept_ap[slot, ...], kept_pap[slot] = q, aq, curvature
                 slot, count = (slot + 1) % keep, min(count + 1, keep)
             if callback is not None:
