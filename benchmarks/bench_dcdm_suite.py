@@ -163,7 +163,7 @@ def main():
                     row[f"{m}_ms"] = 1e3 * result[m][1] / max(d.iterations, 1)
             rows.append(row)
 
-            def show(k):
+            def show(k, row=row):
                 return "—" if row.get(k) is None else str(row[k])
 
             cells = " | ".join(f"{show(m)} | {row[f'{m}_fallbacks']} ({100 * row[f'{m}_fallbacks'] / max(row[f'{m}_steps'], 1):.0f} %)"

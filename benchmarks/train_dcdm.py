@@ -130,9 +130,8 @@ def train_geometry(key: str, *, steps: int | None, conditioning: str, name: str 
 def export_checkpoint(key: str, *, steps: int | None, conditioning: str, name: str | None) -> None:
     """Ship the model of a run's latest checkpoint (a run stopped before the end of its schedule; the
     header records ``stopped_at_step``).  A rerun of the same command writes the same checkpoint on its way."""
-    from solvers.deep_conjugate.geometry_network import GeometryDCDMNet
-
     from sciml.checkpoints import read_checkpoint
+    from solvers.deep_conjugate.geometry_network import GeometryDCDMNet
 
     s = GEOMETRY_SETTINGS[key]
     steps = s["steps"] if steps is None else steps

@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 from solvers import ObstacleLaplacian, make_solver
-from solvers.deep_conjugate import CELL_TYPE_CHANNELS, cell_types, dcdm, grid_stencil, random_domain
+from solvers.deep_conjugate import (
+    CELL_TYPE_CHANNELS,
+    cell_types,
+    dcdm,
+    grid_stencil,
+    random_domain,
+)
 from solvers.deep_conjugate.random_domains import FAMILIES
 from solvers.obstacles import box, box_with_ball, smooth_rhs
 
@@ -101,8 +107,12 @@ def test_training_lowers_the_held_out_loss_and_resumes(tmp_path):
 
     options = dict(dim=2, sizes=(12, 20), batch_size=4, n_validation=4, eval_every=40, channels=8, progress=False,
                    lr=3e-3, checkpoint=tmp_path / "c.pt", checkpoint_every=40)
+    from solvers.deep_conjugate.domain_training import (
+        DomainBatches,
+        LineSearchResidual,
+        residual_norm2,
+    )
     from solvers.deep_conjugate.geometry_network import GeometryDCDMNet
-    from solvers.deep_conjugate.domain_training import DomainBatches, LineSearchResidual, residual_norm2
 
     untrained = GeometryDCDMNet(2, channels=8, seed=0)
     held_out = list(DomainBatches(2, sizes=(12, 20), batch_size=4, reuse=1, n_batches=4, seed=1_000_003))

@@ -27,6 +27,6 @@ from .npsdo import NPSDOSolver, npsdo  # registers make_solver(..., method="npsd
 from .pretrained import PRETRAINED, load_pretrained
 from .random_domains import random_domain
 
-__all__ = ["CELL_TYPE_CHANNELS", "DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata", "NPSDOSolver", "PRETRAINED",
-           "cell_types", "coarse_levels_for", "dcdm", "grid_stencil", "load_pretrained", "model_metadata", "network_directions", "npsdo",
-           "random_domain"]
+__all__ = ["CELL_TYPE_CHANNELS", "PRETRAINED", "DCDMInfo", "DCDMSolver", "EnvelopeWarning", "ModelMetadata",
+           "NPSDOSolver", "cell_types", "coarse_levels_for", "dcdm", "grid_stencil", "load_pretrained",
+           "model_metadata", "network_directions", "npsdo", "random_domain"]
