@@ -33,7 +33,7 @@ torch = require("torch")
 from .geometry_input import cell_types, grid_stencil
 from .geometry_network import GeometryDCDMNet
 from .random_domains import FAMILIES, random_domain, square_cell_operator
-from .training import ritz_vectors, training_vectors
+from .training import line_search_residual, ritz_vectors, training_vectors
 
 __all__ = ["DomainBatches", "LineSearchResidual", "residual_norm2", "stencil_matvec", "train_geometry_dcdm"]
 
@@ -88,11 +88,7 @@ class LineSearchResidual(torch.nn.Module):
 
     def forward(self, b, types, diagonal, couplings):
         f = self.network(b, types)
-        af = stencil_matvec(f, diagonal, couplings)
-        dims = tuple(range(1, b.ndim))
-        curvature = (f * af).sum(dim=dims, keepdim=True)
-        step = (f * b).sum(dim=dims, keepdim=True) / torch.clamp(curvature, min=torch.finfo(b.dtype).tiny)
-        return b - step * af
+        return line_search_residual(f, b, stencil_matvec(f, diagonal, couplings))
 
 
 def residual_norm2(residual: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -227,8 +227,12 @@ def dcdm(A: Any, b: Any, x0: Any | None = None, *, model: Any, grid_shape: tuple
             raise ValueError(f"b is nonzero on {int(xp.sum(xp.astype(on_solid > 0, xp.int64)))} solid cells (largest "
                              f"|b| there {float(xp.max(on_solid)):.3g}): solid cells carry identity rows and need b = 0")
     conditioned = getattr(model, "takes_cell_types", False)
-    if conditioned:
-        cell_types = checked_cell_types(A, cell_types, grid_shape, fluid=mask)
+    if conditioned:  # onto the model's device once, not in every step
+        from sciml._extras import require
+
+        parameter = next(model.parameters())
+        cell_types = require("torch").as_tensor(checked_cell_types(A, cell_types, grid_shape, fluid=mask)).to(
+            device=parameter.device, dtype=parameter.dtype)
     elif cell_types is not None:
         raise ValueError(f"cell_types is for a geometry-conditioned model; {type(model).__name__} does not take them")
     if callable(model) and not hasattr(model, "parameters"):
